@@ -1,0 +1,90 @@
+"""What the client base contributes to core's registries: timeline sources and search."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from partnera.clients import selectors
+from partnera.clients.identifiers import format_phone
+from partnera.core.models import AuditEntry
+from partnera.core.search import SearchHit, register_search_provider
+from partnera.core.timeline import TimelineEntry, register_timeline_source
+from partnera.core.visibility import can_see_confidential
+
+
+def _notes(*, user, company_id, limit, before):
+    qs = selectors.note_list(user=user, company_id=company_id)
+    if before:
+        qs = qs.filter(created_at__lt=before)
+    return [
+        TimelineEntry(at=n.created_at, kind="note", title=_("Note"), body=n.body,
+                      actor=str(n.created_by or ""), url=reverse("clients:company_detail", args=[company_id]) + f"#note-{n.pk}")
+        for n in qs[:limit]
+    ]
+
+
+HIDDEN_IN_TIMELINE = {"search_text"}
+CONFIDENTIAL_KEYS = {"credit_limit", "payment_terms_days", "credit_terms", "financial_notes"}
+
+
+def _changes(*, user, company_id, limit, before):
+    # The company is visible (the caller read it through company_get); its audit entries are
+    # its history. Confidential before/after values are hidden from roles without the right.
+    qs = AuditEntry.objects.filter(company_id=company_id).exclude(
+        action__in=[AuditEntry.Action.ACCESS_DENIED, AuditEntry.Action.DOWNLOAD]
+    ).exclude(object_type="clients.note", action=AuditEntry.Action.CREATE)
+    if before:
+        qs = qs.filter(at__lt=before)
+    confidential_ok = can_see_confidential(user)
+    entries = []
+    for e in qs.order_by("-at", "-id")[:limit]:
+        details = []
+        for field, values in (e.changes or {}).items():
+            if field in HIDDEN_IN_TIMELINE:
+                continue
+            old, new = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
+            if field in CONFIDENTIAL_KEYS and not confidential_ok:
+                old, new = ("•••" if old else ""), ("•••" if new else "")
+            details.append((field, _fmt(old), _fmt(new)))
+        kind = {"clients.contact": "contact", "clients.attachment": "file"}.get(e.object_type, "change")
+        entries.append(TimelineEntry(
+            at=e.at, kind=kind, title=f"{e.get_action_display()}: {e.object_repr}",
+            actor=e.actor_repr or _("system"), details=details,
+        ))
+    return entries
+
+
+def _fmt(value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(format_phone(v) if isinstance(v, str) and v.startswith("+") else str(v)
+                         for v in value)
+    return str(value)
+
+
+def _search_companies(*, user, query, limit):
+    return [
+        SearchHit(kind="company", kind_label=_("Company"), label=c.legal_name,
+                  detail=" · ".join(p for p in [c.eik, c.city] if p),
+                  url=reverse("clients:company_detail", args=[c.pk]), pk=c.pk)
+        for c in selectors.company_autocomplete(user=user, query=query, limit=limit)
+    ]
+
+
+def _search_contacts(*, user, query, limit):
+    qs = selectors.contact_list(user=user, filters=selectors.ContactFilters(q=query))
+    return [
+        SearchHit(kind="contact", kind_label=_("Contact"), label=str(c),
+                  detail=" · ".join(p for p in [c.position, c.company.legal_name] if p),
+                  url=reverse("clients:contact_detail", args=[c.pk]), pk=c.pk)
+        for c in qs.select_related("company").order_by("last_name", "first_name", "pk")[:limit]
+    ]
+
+
+def register() -> None:
+    register_timeline_source("notes", _notes)
+    register_timeline_source("changes", _changes)
+    register_search_provider("company", _search_companies)
+    register_search_provider("contact", _search_contacts)

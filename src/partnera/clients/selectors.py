@@ -1,0 +1,216 @@
+"""Reads of the client base. Every one is scoped by the one visibility rule in core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from partnera.clients.identifiers import search_words
+from partnera.clients.models import Attachment, Company, Contact, Note, SavedView, Tag
+from partnera.core.pagination import Page, bounded_count, keyset_page
+from partnera.core.records import get_visible
+from partnera.core.visibility import visible_q
+
+COMPANY_SORTS = {
+    "name": ("legal_name", False),
+    "-name": ("legal_name", True),
+    "updated": ("updated_at", True),
+    "created": ("created_at", True),
+    "city": ("city", False),
+}
+CONTACT_SORTS = {
+    "name": ("last_name", False),
+    "-name": ("last_name", True),
+    "updated": ("updated_at", True),
+    "created": ("created_at", True),
+}
+
+
+@dataclass
+class CompanyFilters:
+    q: str = ""
+    stage: list[str] = field(default_factory=list)
+    tier: list[str] = field(default_factory=list)
+    owner: list[int] = field(default_factory=list)
+    team: list[int] = field(default_factory=list)
+    tag: list[int] = field(default_factory=list)
+    region: str = ""
+    city: str = ""
+    industry: str = ""
+
+
+@dataclass
+class ContactFilters:
+    q: str = ""
+    company: int | None = None
+    consent: bool | None = None
+    channel: str = ""
+
+
+def company_visible(*, user) -> QuerySet[Company]:
+    return Company.objects.filter(visible_q(user))
+
+
+def company_list(*, user, filters: CompanyFilters | None = None) -> QuerySet[Company]:
+    f = filters or CompanyFilters()
+    qs = company_visible(user=user)
+    if f.q:
+        for word in search_words(f.q):
+            qs = qs.filter(search_text__contains=word)
+    if f.stage:
+        qs = qs.filter(stage__in=f.stage)
+    if f.tier:
+        qs = qs.filter(tier__in=f.tier)
+    if f.owner:
+        qs = qs.filter(owner_id__in=f.owner)
+    if f.team:
+        qs = qs.filter(team_id__in=f.team)
+    if f.tag:
+        qs = qs.filter(pk__in=Company.tags.through.objects.filter(tag_id__in=f.tag).values("company_id"))
+    if f.region:
+        qs = qs.filter(region__iexact=f.region)
+    if f.city:
+        qs = qs.filter(city__iexact=f.city)
+    if f.industry:
+        qs = qs.filter(industry__iexact=f.industry)
+    return qs
+
+
+def _with_list_relations(qs: QuerySet[Company]) -> QuerySet[Company]:
+    return qs.select_related("owner", "team").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
+
+
+def company_page(*, user, filters: CompanyFilters | None = None, sort: str = "name",
+                 cursor: str | None = None, size: int = 50) -> Page:
+    field_name, descending = COMPANY_SORTS.get(sort, COMPANY_SORTS["name"])
+    qs = _with_list_relations(company_list(user=user, filters=filters))
+    return keyset_page(qs, field=field_name, descending=descending, cursor=cursor, size=size)
+
+
+def company_count(*, user, filters: CompanyFilters | None = None) -> tuple[int, bool]:
+    return bounded_count(company_list(user=user, filters=filters))
+
+
+def company_get(*, user, pk) -> Company:
+    qs = company_visible(user=user).select_related("owner", "team", "parent", "referred_by")
+    return get_visible(qs, pk, user=user, company_id_attr="pk")
+
+
+def company_deleted_list(*, user) -> QuerySet[Company]:
+    return Company.all_objects.deleted().filter(visible_q(user)).select_related("deleted_by")
+
+
+def company_get_deleted(*, user, pk) -> Company:
+    return get_visible(company_deleted_list(user=user), pk, user=user)
+
+
+def company_autocomplete(*, user, query: str, limit: int = 10) -> list[Company]:
+    words = search_words(query)
+    if not words:
+        return []
+    qs = company_visible(user=user)
+    for word in words:
+        qs = qs.filter(search_text__contains=word)
+    return list(qs.order_by("legal_name", "pk")[:limit])
+
+
+def company_subsidiaries(*, user, company: Company) -> list[Company]:
+    return list(company_visible(user=user).filter(parent=company).order_by("legal_name"))
+
+
+def contact_visible(*, user) -> QuerySet[Contact]:
+    return Contact.objects.filter(company__deleted_at__isnull=True).filter(
+        visible_q(user, root="company__")
+    )
+
+
+def contact_list(*, user, filters: ContactFilters | None = None) -> QuerySet[Contact]:
+    f = filters or ContactFilters()
+    qs = contact_visible(user=user)
+    if f.q:
+        for word in search_words(f.q):
+            qs = qs.filter(search_text__contains=word)
+    if f.company:
+        qs = qs.filter(company_id=f.company)
+    if f.consent is not None:
+        qs = qs.filter(marketing_consent=f.consent)
+    if f.channel:
+        qs = qs.filter(preferred_channel=f.channel)
+    return qs
+
+
+def contact_page(*, user, filters: ContactFilters | None = None, sort: str = "name",
+                 cursor: str | None = None, size: int = 50) -> Page:
+    field_name, descending = CONTACT_SORTS.get(sort, CONTACT_SORTS["name"])
+    qs = contact_list(user=user, filters=filters).select_related("company")
+    return keyset_page(qs, field=field_name, descending=descending, cursor=cursor, size=size)
+
+
+def contact_count(*, user, filters: ContactFilters | None = None) -> tuple[int, bool]:
+    return bounded_count(contact_list(user=user, filters=filters))
+
+
+def contact_get(*, user, pk) -> Contact:
+    qs = contact_visible(user=user).select_related("company", "company__owner")
+    return get_visible(qs, pk, user=user, company_id_attr="company_id")
+
+
+def contacts_of_company(*, user, company: Company) -> list[Contact]:
+    return list(contact_visible(user=user).filter(company=company).order_by("last_name", "first_name"))
+
+
+def note_visible(*, user) -> QuerySet[Note]:
+    return Note.objects.filter(company__deleted_at__isnull=True).filter(
+        visible_q(user, root="company__")
+    )
+
+
+def note_list(*, user, company_id: int | None = None) -> QuerySet[Note]:
+    qs = note_visible(user=user).select_related("created_by", "contact", "company")
+    if company_id is not None:
+        qs = qs.filter(company_id=company_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def note_get(*, user, pk) -> Note:
+    qs = note_visible(user=user).select_related("company", "created_by")
+    return get_visible(qs, pk, user=user, company_id_attr="company_id")
+
+
+def attachment_visible(*, user) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(company__deleted_at__isnull=True).filter(
+        visible_q(user, root="company__")
+    )
+
+
+def attachment_list(*, user, company_id: int) -> QuerySet[Attachment]:
+    return attachment_visible(user=user).filter(company_id=company_id).select_related("created_by")
+
+
+def attachment_get(*, user, pk) -> Attachment:
+    qs = attachment_visible(user=user).select_related("company")
+    return get_visible(qs, pk, user=user, company_id_attr="company_id")
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.order_by("name")
+
+
+def saved_view_list(*, user, list_name: str = "companies") -> QuerySet[SavedView]:
+    return SavedView.objects.filter(user=user, list_name=list_name)
+
+
+def filter_choices_regions(*, user) -> list[str]:
+    """Distinct regions among the visible companies, for the filter drop-down (bounded)."""
+    qs = company_visible(user=user).exclude(region="").order_by("region")
+    return list(qs.values_list("region", flat=True).distinct()[:200])
+
+
+def company_search_q(query: str) -> Q:
+    q = Q()
+    for word in search_words(query):
+        q &= Q(search_text__contains=word)
+    return q

@@ -1,0 +1,674 @@
+"""Writes to the client base. Each validates, checks the actor's right, writes, and audits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partnera.clients import identifiers as ids
+from partnera.clients.models import (
+    Attachment,
+    Company,
+    Contact,
+    Note,
+    SavedView,
+    Tag,
+)
+from partnera.core.audit import audit_record, diff, snapshot
+from partnera.core.errors import Conflict, PermissionDenied, ValidationFailed, VersionConflict
+from partnera.core.models import AuditEntry, RecordShare
+from partnera.core.records import bump_version
+from partnera.core.roles import Role
+from partnera.core.visibility import (
+    can_change,
+    can_delete,
+    can_see_confidential,
+    forget_scope,
+    visible_q,
+)
+
+COMPANY_FIELDS = [
+    "legal_name", "legal_form", "eik", "vat_number", "industry", "size", "country", "region",
+    "city", "registered_address", "postal_address", "website", "phones", "emails", "stage",
+    "tier", "owner", "team", "source", "referred_by", "parent", "tags",
+    "credit_limit", "payment_terms_days", "credit_terms", "financial_notes",
+]
+CONFIDENTIAL_FIELDS = frozenset({"credit_limit", "payment_terms_days", "credit_terms",
+                                 "financial_notes"})
+CONTACT_FIELDS = [
+    "company", "first_name", "last_name", "position", "department", "emails", "phones",
+    "preferred_channel", "marketing_consent", "consent_date", "consent_source",
+]
+ALLOWED_UPLOADS = {
+    # extension: (content types, leading bytes that the file must start with, or None)
+    "pdf": ({"application/pdf"}, (b"%PDF-",)),
+    "png": ({"image/png"}, (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ({"image/jpeg"}, (b"\xff\xd8\xff",)),
+    "jpeg": ({"image/jpeg"}, (b"\xff\xd8\xff",)),
+    "gif": ({"image/gif"}, (b"GIF87a", b"GIF89a")),
+    "docx": ({"application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+             (b"PK\x03\x04",)),
+    "xlsx": ({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+             (b"PK\x03\x04",)),
+    "pptx": ({"application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+             (b"PK\x03\x04",)),
+    "odt": ({"application/vnd.oasis.opendocument.text"}, (b"PK\x03\x04",)),
+    "ods": ({"application/vnd.oasis.opendocument.spreadsheet"}, (b"PK\x03\x04",)),
+    "doc": ({"application/msword"}, (b"\xd0\xcf\x11\xe0",)),
+    "xls": ({"application/vnd.ms-excel"}, (b"\xd0\xcf\x11\xe0",)),
+    "txt": ({"text/plain"}, None),
+    "csv": ({"text/csv"}, None),
+    "eml": ({"message/rfc822"}, None),
+}
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(_("Expected text."), code="type")
+    return value.strip()
+
+
+def _clean_into(obj, data: dict, fields: list[str], cleaners: dict) -> dict[str, list[str]]:
+    """Apply `data` to `obj` field by field, collecting every error instead of stopping at one."""
+    errors: dict[str, list[str]] = {}
+    for name in fields:
+        if name not in data or name == "tags":
+            continue
+        try:
+            cleaner = cleaners.get(name)
+            value = cleaner(data[name]) if cleaner else _text(data[name])
+            setattr(obj, name, value)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    try:
+        obj.full_clean(exclude=[*errors, "search_text", "storage_key", "sha256"],
+                       validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    return errors
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (None, "", "0", "false", "off", "no"):
+        return False
+    if value in ("1", "true", "on", "yes"):
+        return True
+    raise ValidationError(_("Expected yes or no."), code="type")
+
+
+def _optional_int(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(_("Enter a whole number."), code="type")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("Enter a whole number."), code="type") from None
+    if number < 0 or number > 3650:
+        raise ValidationError(_("Enter a number between 0 and 3650."), code="range")
+    return number
+
+
+def _optional_money(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool | float):
+        value = str(value) if isinstance(value, float) else value
+    try:
+        amount = Decimal(str(value).replace(" ", "").replace(",", "."))
+    except (InvalidOperation, TypeError):
+        raise ValidationError(_("Enter an amount, e.g. 15000.00."), code="type") from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        raise ValidationError(_("Enter an amount between 0 and 999,999,999,999.99."), code="range")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _optional_date(value: Any):
+    import datetime as dt
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError(_("Enter a date as YYYY-MM-DD."), code="type") from None
+
+
+def _user_ref(value: Any):
+    from partnera.people.models import User
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, User):
+        return value
+    try:
+        return User.objects.get(pk=int(value), is_active=True)
+    except (User.DoesNotExist, TypeError, ValueError):
+        raise ValidationError(_("Choose an active user."), code="invalid_choice") from None
+
+
+def _team_ref(value: Any):
+    from partnera.people.models import Team
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, Team):
+        return value
+    try:
+        return Team.objects.get(pk=int(value))
+    except (Team.DoesNotExist, TypeError, ValueError):
+        raise ValidationError(_("Choose an existing team."), code="invalid_choice") from None
+
+
+def _visible_company_ref(actor):
+    def clean(value: Any) -> Company | None:
+        if value in (None, ""):
+            return None
+        pk = value.pk if isinstance(value, Company) else value
+        try:
+            return Company.objects.filter(visible_q(actor)).get(pk=int(pk))
+        except (Company.DoesNotExist, TypeError, ValueError):
+            raise ValidationError(_("Choose a company you can see."), code="invalid_choice") from None
+    return clean
+
+
+def _tags(value: Any) -> list[Tag]:
+    names = ids.split_list(value)
+    if len(names) > 30:
+        raise ValidationError(_("At most 30 tags."))
+    tags = []
+    for name in names:
+        if len(name) > 60:
+            raise ValidationError(_("A tag has at most 60 characters."))
+        tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def _company_search_text(company: Company) -> str:
+    phone_forms = [form for phone in company.phones for form in ids.phone_digits(phone)]
+    return ids.fold(company.legal_name, company.eik, company.vat_number, company.city,
+                    company.emails, phone_forms)
+
+
+def _contact_search_text(contact: Contact) -> str:
+    phone_forms = [form for phone in contact.phones for form in ids.phone_digits(phone)]
+    return ids.fold(contact.first_name, contact.last_name, contact.position, contact.emails,
+                    phone_forms)
+
+
+def _company_cleaners(actor) -> dict:
+    return {
+        "eik": ids.normalize_eik,
+        "vat_number": ids.normalize_vat,
+        "phones": ids.normalize_phones,
+        "emails": ids.normalize_emails,
+        "owner": _user_ref,
+        "team": _team_ref,
+        "referred_by": _visible_company_ref(actor),
+        "parent": _visible_company_ref(actor),
+        "credit_limit": _optional_money,
+        "payment_terms_days": _optional_int,
+        "country": lambda v: _text(v).upper(),
+    }
+
+
+def _check_company_rules(*, actor, company: Company, data: dict, before: dict | None,
+                         errors: dict) -> None:
+    touched_confidential = [
+        f for f in CONFIDENTIAL_FIELDS
+        if f in data and data[f] not in (None, "") and (before is None or str(before.get(f) or "")
+                                                          != str(getattr(company, f) or ""))
+    ]
+    if touched_confidential and not can_see_confidential(actor):
+        raise PermissionDenied(
+            _("Your role may not see or change credit terms and financial notes."),
+            fields={f: [_("Not permitted for your role.")] for f in touched_confidential},
+        )
+    if "owner" in data and company.owner_id and actor is not None:
+        privileged = actor.is_superuser or actor.role in (Role.ADMINISTRATOR, Role.HEAD_OF_SALES)
+        previous_owner = before.get("owner_id") if before else None
+        if not privileged and company.owner_id not in (actor.pk, previous_owner):
+            errors.setdefault("owner", []).append(
+                _("Only a head of sales or an administrator assigns clients to someone else.")
+            )
+    if company.parent_id and company.pk and company.parent_id == company.pk:
+        errors.setdefault("parent", []).append(_("A company cannot be its own parent."))
+    if company.parent_id and company.pk:
+        seen, node = {company.pk}, company.parent
+        while node is not None:
+            if node.pk in seen:
+                errors.setdefault("parent", []).append(
+                    _("This would make the company a subsidiary of itself."))
+                break
+            seen.add(node.pk)
+            node = node.parent
+    if company.referred_by_id and company.pk and company.referred_by_id == company.pk:
+        errors.setdefault("referred_by", []).append(_("A company cannot refer itself."))
+    if company.eik:
+        clash = Company.objects.filter(eik=company.eik).exclude(pk=company.pk).first()
+        if clash is not None:
+            seen_by_actor = Company.objects.filter(visible_q(actor), pk=clash.pk).exists()
+            message = (_("“%(name)s” already has this EIK.") % {"name": clash.legal_name}
+                       if seen_by_actor else
+                       _("A company with this EIK is already in the client base."))
+            errors.setdefault("eik", []).append(message)
+
+
+# --- companies ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def company_create(*, actor, data: dict) -> Company:
+    if actor is not None and actor.role == Role.DEPARTMENT:
+        raise PermissionDenied()
+    company = Company(created_by=actor)
+    defaults = {"owner": actor, "team": getattr(actor, "team", None)}
+    payload = {**{k: v for k, v in defaults.items() if v is not None}, **data}
+    errors = _clean_into(company, payload, COMPANY_FIELDS, _company_cleaners(actor))
+    _check_company_rules(actor=actor, company=company, data=data, before=None, errors=errors)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    company.search_text = _company_search_text(company)
+    try:
+        with transaction.atomic():
+            company.save()
+    except IntegrityError:
+        raise ValidationFailed(fields={"eik": [_("A company with this EIK is already in the client base.")]}) from None
+    if "tags" in data:
+        company.tags.set(_tags_or_error(data["tags"]))
+    after = snapshot(company, COMPANY_FIELDS)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=company, company_id=company.pk,
+                 changes={k: [None, v] for k, v in after.items() if v not in (None, "", [])})
+    return company
+
+
+def _tags_or_error(value) -> list[Tag]:
+    try:
+        return _tags(value)
+    except ValidationError as exc:
+        raise ValidationFailed(fields={"tags": exc.messages}) from None
+
+
+@transaction.atomic
+def company_update(*, actor, company: Company, data: dict, expected_version: int | None) -> Company:
+    """Change a company. `expected_version` is the version the user's form or request was built on;
+    if someone saved in between, nothing is written and VersionConflict is raised."""
+    if not can_change(actor, company):
+        raise PermissionDenied()
+    before = snapshot(company, COMPANY_FIELDS)
+    before["owner_id"] = company.owner_id
+    for f in CONFIDENTIAL_FIELDS:
+        before[f] = getattr(company, f)
+    if expected_version is not None and expected_version != company.version:
+        raise VersionConflict()
+    errors = _clean_into(company, data, COMPANY_FIELDS, _company_cleaners(actor))
+    _check_company_rules(actor=actor, company=company, data=data, before=before, errors=errors)
+    tags = None
+    if "tags" in data:
+        try:
+            tags = _tags(data["tags"])
+        except ValidationError as exc:
+            errors["tags"] = exc.messages
+    if errors:
+        raise ValidationFailed(fields=errors)
+    company.search_text = _company_search_text(company)
+    fields = [f for f in COMPANY_FIELDS if f != "tags"]
+    db_fields = [company._meta.get_field(f).attname for f in fields] + ["search_text"]
+    try:
+        with transaction.atomic():
+            bump_version(company, expected_version=expected_version, fields=db_fields)
+    except IntegrityError:
+        raise ValidationFailed(fields={"eik": [_("A company with this EIK is already in the client base.")]}) from None
+    if tags is not None:
+        company.tags.set(tags)
+    before_plain = snapshot_from(before)
+    changes = diff(before_plain, snapshot(company, COMPANY_FIELDS))
+    if changes:
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=company,
+                     company_id=company.pk, changes=changes)
+    return company
+
+
+def snapshot_from(before: dict) -> dict:
+    return {k: v for k, v in before.items() if k in COMPANY_FIELDS}
+
+
+@transaction.atomic
+def company_delete(*, actor, company: Company) -> Company:
+    if not can_delete(actor, company):
+        raise PermissionDenied()
+    company.deleted_at = timezone.now()
+    company.deleted_by = actor
+    bump_version(company, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=company, company_id=company.pk)
+    return company
+
+
+@transaction.atomic
+def company_restore(*, actor, company: Company) -> Company:
+    if not can_delete(actor, company):
+        raise PermissionDenied()
+    if company.eik and Company.objects.filter(eik=company.eik).exists():
+        raise Conflict(_("Another company now has this EIK; merge or change it before restoring."))
+    company.deleted_at = None
+    company.deleted_by = None
+    bump_version(company, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    audit_record(actor=actor, action=AuditEntry.Action.RESTORE, obj=company, company_id=company.pk)
+    return company
+
+
+@transaction.atomic
+def company_share(*, actor, company: Company, user) -> RecordShare:
+    if not can_change(actor, company):
+        raise PermissionDenied()
+    share, created = RecordShare.objects.get_or_create(
+        record_type="clients.company", record_id=company.pk, user=user,
+        defaults={"granted_by": actor},
+    )
+    if created:
+        forget_scope(user)
+        audit_record(actor=actor, action=AuditEntry.Action.SHARE, obj=company,
+                     company_id=company.pk, changes={"shared_with": [None, user.get_username()]})
+    return share
+
+
+@transaction.atomic
+def company_unshare(*, actor, company: Company, user) -> None:
+    if not can_change(actor, company):
+        raise PermissionDenied()
+    deleted, _n = RecordShare.objects.filter(
+        record_type="clients.company", record_id=company.pk, user=user
+    ).delete()
+    if deleted:
+        forget_scope(user)
+        audit_record(actor=actor, action=AuditEntry.Action.SHARE, obj=company,
+                     company_id=company.pk, changes={"shared_with": [user.get_username(), None]})
+
+
+# --- contacts ------------------------------------------------------------------------------------
+
+def _contact_cleaners(actor) -> dict:
+    return {
+        "company": _visible_company_ref(actor),
+        "emails": ids.normalize_emails,
+        "phones": ids.normalize_phones,
+        "marketing_consent": _bool,
+        "consent_date": _optional_date,
+    }
+
+
+def _check_contact_rules(contact: Contact, errors: dict) -> None:
+    if contact.marketing_consent and not contact.consent_date:
+        contact.consent_date = timezone.localdate()
+    if contact.marketing_consent and not contact.consent_source:
+        errors.setdefault("consent_source", []).append(
+            _("Say where the consent was given (form, meeting, e-mail …)."))
+    if not contact.marketing_consent:
+        contact.consent_date = None
+
+
+@transaction.atomic
+def contact_create(*, actor, data: dict) -> Contact:
+    contact = Contact(created_by=actor)
+    errors = _clean_into(contact, data, CONTACT_FIELDS, _contact_cleaners(actor))
+    if "company" not in errors and contact.company_id is None:
+        errors["company"] = [_("Choose a company you can see.")]
+    if contact.company_id and not can_change(actor, contact.company):
+        raise PermissionDenied()
+    _check_contact_rules(contact, errors)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    contact.search_text = _contact_search_text(contact)
+    contact.save()
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=contact,
+                 company_id=contact.company_id,
+                 changes={k: [None, v] for k, v in snapshot(contact, CONTACT_FIELDS).items()
+                          if v not in (None, "", [], False)})
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor, contact: Contact, data: dict, expected_version: int | None) -> Contact:
+    if not can_change(actor, contact.company):
+        raise PermissionDenied()
+    if expected_version is not None and expected_version != contact.version:
+        raise VersionConflict()
+    before = snapshot(contact, CONTACT_FIELDS)
+    errors = _clean_into(contact, data, CONTACT_FIELDS, _contact_cleaners(actor))
+    if contact.company_id and "company" in data and not can_change(actor, contact.company):
+        errors.setdefault("company", []).append(_("Choose a company you can see."))
+    _check_contact_rules(contact, errors)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    contact.search_text = _contact_search_text(contact)
+    db_fields = [contact._meta.get_field(f).attname for f in CONTACT_FIELDS] + ["search_text"]
+    bump_version(contact, expected_version=expected_version, fields=db_fields)
+    changes = diff(before, snapshot(contact, CONTACT_FIELDS))
+    if changes:
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=contact,
+                     company_id=contact.company_id, changes=changes)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor, contact: Contact) -> Contact:
+    if not can_change(actor, contact.company):
+        raise PermissionDenied()
+    contact.deleted_at = timezone.now()
+    contact.deleted_by = actor
+    bump_version(contact, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=contact,
+                 company_id=contact.company_id)
+    return contact
+
+
+@transaction.atomic
+def contact_restore(*, actor, contact: Contact) -> Contact:
+    if not can_change(actor, contact.company):
+        raise PermissionDenied()
+    contact.deleted_at = None
+    contact.deleted_by = None
+    bump_version(contact, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    audit_record(actor=actor, action=AuditEntry.Action.RESTORE, obj=contact,
+                 company_id=contact.company_id)
+    return contact
+
+
+# --- notes ---------------------------------------------------------------------------------------
+
+def _clean_note_body(value: Any) -> str:
+    body = _text(value)
+    if not body:
+        raise ValidationError(_("Write something in the note."), code="required")
+    if len(body) > 10000:
+        raise ValidationError(_("A note has at most 10,000 characters."), code="max_length")
+    return body
+
+
+@transaction.atomic
+def note_create(*, actor, company: Company, data: dict) -> Note:
+    if not can_change(actor, company) and not (actor and actor.role == Role.DEPARTMENT):
+        raise PermissionDenied()
+    note = Note(company=company, created_by=actor)
+    errors: dict[str, list[str]] = {}
+    try:
+        note.body = _clean_note_body(data.get("body"))
+    except ValidationError as exc:
+        errors["body"] = exc.messages
+    contact_ref = data.get("contact")
+    if contact_ref not in (None, ""):
+        contact = Contact.objects.filter(company=company, pk=_safe_int(contact_ref)).first()
+        if contact is None:
+            errors["contact"] = [_("Choose a contact of this company.")]
+        note.contact = contact
+    if errors:
+        raise ValidationFailed(fields=errors)
+    note.save()
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=note, company_id=company.pk,
+                 changes={"body": [None, note.body]})
+    return note
+
+
+def _safe_int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _may_edit_note(actor, note: Note) -> bool:
+    if actor is None:
+        return True
+    return note.created_by_id == actor.pk or actor.is_superuser or actor.role in (
+        Role.ADMINISTRATOR, Role.HEAD_OF_SALES)
+
+
+@transaction.atomic
+def note_update(*, actor, note: Note, data: dict, expected_version: int | None) -> Note:
+    if not _may_edit_note(actor, note):
+        raise PermissionDenied(_("Only the author of a note (or a head of sales) may change it."))
+    if expected_version is not None and expected_version != note.version:
+        raise VersionConflict()
+    before = note.body
+    try:
+        note.body = _clean_note_body(data.get("body"))
+    except ValidationError as exc:
+        raise ValidationFailed(fields={"body": exc.messages}) from None
+    bump_version(note, expected_version=expected_version, fields=["body"])
+    if before != note.body:
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=note,
+                     company_id=note.company_id, changes={"body": [before, note.body]})
+    return note
+
+
+@transaction.atomic
+def note_delete(*, actor, note: Note) -> Note:
+    if not _may_edit_note(actor, note):
+        raise PermissionDenied(_("Only the author of a note (or a head of sales) may delete it."))
+    note.deleted_at = timezone.now()
+    note.deleted_by = actor
+    bump_version(note, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=note, company_id=note.company_id)
+    return note
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+def _check_upload(upload: UploadedFile) -> tuple[str, str]:
+    from django.conf import settings
+
+    name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name or len(name) > 255:
+        raise ValidationFailed(fields={"file": [_("The file needs a name of at most 255 characters.")]})
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED_UPLOADS:
+        allowed = ", ".join(sorted(ALLOWED_UPLOADS))
+        raise ValidationFailed(fields={"file": [
+            _("Files of this type are not accepted. Accepted: %(types)s.") % {"types": allowed}]})
+    if upload.size is None or upload.size == 0:
+        raise ValidationFailed(fields={"file": [_("The file is empty.")]})
+    if upload.size > settings.PARTNERA_MAX_UPLOAD_BYTES:
+        limit = settings.PARTNERA_MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise ValidationFailed(fields={"file": [
+            _("The file is larger than %(mb)d MB.") % {"mb": limit}]})
+    content_types, signatures = ALLOWED_UPLOADS[extension]
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if signatures and not any(head.startswith(sig) for sig in signatures):
+        raise ValidationFailed(fields={"file": [
+            _("The file's content does not match its “.%(ext)s” extension.") % {"ext": extension}]})
+    if signatures is None and b"\x00" in head:
+        raise ValidationFailed(fields={"file": [_("This does not look like a text file.")]})
+    return name, sorted(content_types)[0]
+
+
+@transaction.atomic
+def attachment_add(*, actor, company: Company, upload: UploadedFile, description: str = "") -> Attachment:
+    if not can_change(actor, company):
+        raise PermissionDenied()
+    name, content_type = _check_upload(upload)
+    description = (description or "").strip()
+    if len(description) > 300:
+        raise ValidationFailed(fields={"description": [_("At most 300 characters.")]})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        company=company, created_by=actor, original_name=name, content_type=content_type,
+        size=upload.size, sha256=digest.hexdigest(), description=description,
+        storage_key=secrets.token_hex(16),
+    )
+    attachment.file.save(attachment.storage_key, upload, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=attachment,
+                 company_id=company.pk, changes={"file": [None, name]})
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, actor, attachment: Attachment) -> Attachment:
+    if not can_change(actor, attachment.company):
+        raise PermissionDenied()
+    attachment.deleted_at = timezone.now()
+    attachment.deleted_by = actor
+    bump_version(attachment, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=attachment,
+                 company_id=attachment.company_id)
+    return attachment
+
+
+def attachment_downloaded(*, actor, attachment: Attachment) -> None:
+    audit_record(actor=actor, action=AuditEntry.Action.DOWNLOAD, obj=attachment,
+                 company_id=attachment.company_id)
+
+
+# --- saved views ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def saved_view_create(*, actor, list_name: str, name: str, query: str) -> SavedView:
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = [_("Give the view a name.")]
+    elif len(name) > 80:
+        errors["name"] = [_("At most 80 characters.")]
+    if len(query or "") > 1000:
+        errors["query"] = [_("Too many filters to save.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    view, _created = SavedView.objects.update_or_create(
+        user=actor, list_name=list_name, name=name, defaults={"query": query or ""}
+    )
+    return view
+
+
+@transaction.atomic
+def saved_view_delete(*, actor, view: SavedView) -> None:
+    if view.user_id != actor.pk:
+        raise PermissionDenied()
+    view.delete()

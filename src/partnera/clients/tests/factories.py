@@ -1,0 +1,73 @@
+"""Test data for the client base: valid Bulgarian identifiers, Cyrillic names, +359 phones."""
+
+from __future__ import annotations
+
+import factory
+from stdnum.bg import vat as bg_vat
+
+from partnera.clients.identifiers import fold
+from partnera.clients.models import Company, Contact, Note, Stage, Tag, Tier
+
+
+def valid_eik(n: int) -> str:
+    base = f"{(n * 7919 + 10000000) % 100000000:08d}"
+    return base + bg_vat.calc_check_digit_legal(base)
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"етикет-{n}")
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    """Built directly (not through the services) so tests can set up any state; the services'
+    own tests build through the services."""
+
+    class Meta:
+        model = Company
+
+    legal_name = factory.Sequence(lambda n: f"Фирма {n}")
+    legal_form = "OOD"
+    eik = factory.Sequence(valid_eik)
+    vat_number = factory.LazyAttribute(lambda o: f"BG{o.eik}")
+    city = "София"
+    region = "София-град"
+    country = "BG"
+    industry = "Търговия"
+    phones = factory.Sequence(lambda n: [f"+3598881{n % 100000:05d}"])
+    emails = factory.Sequence(lambda n: [f"office{n}@firma.bg"])
+    stage = Stage.ACTIVE
+    tier = Tier.STANDARD
+    owner = None
+    team = factory.LazyAttribute(lambda o: o.owner.team if o.owner else None)
+    search_text = factory.LazyAttribute(
+        lambda o: fold(o.legal_name, o.eik, o.vat_number, o.city, o.emails,
+                       [p.lstrip("+") for p in o.phones] + ["0" + p[4:] for p in o.phones])
+    )
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    company = factory.SubFactory(CompanyFactory)
+    first_name = factory.Iterator(["Иван", "Мария", "Георги", "Елена"])
+    last_name = factory.Iterator(["Петров", "Иванова", "Димитров", "Стоянова"])
+    position = "Управител"
+    emails = factory.Sequence(lambda n: [f"person{n}@firma.bg"])
+    phones = factory.Sequence(lambda n: [f"+3598992{n % 100000:05d}"])
+    search_text = factory.LazyAttribute(
+        lambda o: fold(o.first_name, o.last_name, o.position, o.emails,
+                       [p.lstrip("+") for p in o.phones])
+    )
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Note
+
+    company = factory.SubFactory(CompanyFactory)
+    body = factory.Sequence(lambda n: f"Бележка {n}: обсъдихме условията.")

@@ -1,0 +1,19 @@
+from django.urls import include, path
+
+from partnera.core import views as core_views
+from partnera.people.urls import people_patterns
+
+handler403 = "partnera.core.views.permission_denied"
+handler404 = "partnera.core.views.page_not_found"
+handler500 = "partnera.core.views.server_error"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("partnera.core.urls")),
+    path("", include("partnera.people.urls")),
+    path("people/", include((people_patterns, "people"))),
+    path("clients/", include("partnera.clients.urls")),
+    path("api/v1/", include("partnera.config.api_urls")),
+]

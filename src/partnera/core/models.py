@@ -1,0 +1,143 @@
+"""Cross-cutting base models and the append-only audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from partnera.core.context import Channel
+
+
+class LiveQuerySet(models.QuerySet):
+    def alive(self) -> LiveQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self) -> LiveQuerySet:
+        return self.filter(deleted_at__isnull=False)
+
+
+class LiveManager(models.Manager.from_queryset(LiveQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> LiveQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class BusinessRecord(models.Model):
+    """A record that is versioned (optimistic locking) and soft-deleted, never lost.
+
+    `objects` sees only live rows; `all_objects` sees deleted ones too (restore, audit, merge).
+    """
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("created by"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("deleted by"),
+    )
+
+    objects = LiveManager()
+    all_objects = models.Manager.from_queryset(LiveQuerySet)()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[override]
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):  # type: ignore[override]
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """One attributable event: who did what to which record, when, through which channel."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+        RESTORE = "restore", _("restored")
+        LOGIN = "login", _("logged in")
+        LOGOUT = "logout", _("logged out")
+        LOGIN_FAILED = "login_failed", _("failed login")
+        ACCESS_DENIED = "access_denied", _("access denied")
+        TOKEN_CREATE = "token_create", _("API token created")
+        TOKEN_REVOKE = "token_revoke", _("API token revoked")
+        DOWNLOAD = "download", _("downloaded")
+        SHARE = "share", _("shared")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="audit_entries", verbose_name=_("who"),
+    )
+    actor_repr = models.CharField(_("who"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices, db_index=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.CHOICES)
+    object_type = models.CharField(_("record type"), max_length=100, blank=True)
+    object_id = models.CharField(_("record"), max_length=64, blank=True)
+    object_repr = models.CharField(_("record"), max_length=300, blank=True)
+    # The company this event belongs to, so the company timeline reads one indexed range.
+    company_id = models.BigIntegerField(null=True, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = models.Manager.from_queryset(AuditQuerySet)()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_idx"),
+            models.Index(fields=["company_id", "-at"], name="audit_company_idx"),
+        ]
+
+    def save(self, *args, **kwargs):
+        # Append-only is an invariant of the log itself, not business logic.
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
+
+
+class RecordShare(models.Model):
+    """An explicit share of one record with one user (the visibility rule reads it)."""
+
+    record_type = models.CharField(_("record type"), max_length=100)
+    record_id = models.BigIntegerField(_("record"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="record_shares",
+        verbose_name=_("shared with"),
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("shared by"),
+    )
+    created_at = models.DateTimeField(_("shared on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_type", "record_id", "user"], name="unique_record_share"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "record_type", "record_id"], name="share_user_idx")]

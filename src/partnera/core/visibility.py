@@ -1,0 +1,136 @@
+"""The one record-visibility rule. Every read of a client record goes through `visible_q`.
+
+A user sees a client record when
+- they are an administrator (or marketing, which reads the whole base for segmentation);
+- they own it;
+- it belongs to a team that shares its clients and they are in that team;
+- it belongs to, or is owned by a member of, a team they head (head of sales);
+- it was shared with them explicitly (a RecordShare row);
+- a domain registered a department rule that grants it (later issues: orders, complaints).
+
+Models below a root record (contacts, notes, files below a company) pass `root="company__"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import Model, Q
+
+from partnera.core.roles import CONFIDENTIAL_ROLES, EDITOR_ROLES, READ_ALL_ROLES, Role
+
+NOTHING = Q(pk__in=[])
+
+# (user, root_prefix) -> Q granting extra visibility to department members. Later domains add
+# rules such as "logistics sees the companies whose orders it fulfils".
+DepartmentRule = Callable[[object, str], Q]
+_department_rules: list[DepartmentRule] = []
+
+
+def register_department_rule(rule: DepartmentRule) -> None:
+    if rule not in _department_rules:
+        _department_rules.append(rule)
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    role: str | None
+    sees_all: bool
+    team_ids: tuple[int, ...]  # teams whose records the user sees by team
+    member_ids: tuple[int, ...]  # owners whose records the user sees (a head's team members)
+
+
+def scope_for(user) -> Scope:
+    """Compute (and memoise on the user object for the request) what a user's rule resolves to."""
+    cached = getattr(user, "_partnera_scope", None)
+    if cached is not None:
+        return cached
+    if user is None or not user.is_authenticated or not user.is_active:
+        scope = Scope(None, None, False, (), ())
+    elif user.is_superuser or user.role in READ_ALL_ROLES:
+        scope = Scope(user.pk, user.role, True, (), ())
+    else:
+        team_model = apps.get_model("people", "Team")
+        team_ids: set[int] = set()
+        member_ids: set[int] = set()
+        if user.team_id and team_model.objects.filter(pk=user.team_id, shares_clients=True).exists():
+            team_ids.add(user.team_id)
+        if user.role == Role.HEAD_OF_SALES:
+            headed = list(team_model.objects.filter(head=user).values_list("pk", flat=True))
+            team_ids.update(headed)
+            user_model = type(user)
+            member_ids.update(
+                user_model.objects.filter(team_id__in=headed).values_list("pk", flat=True)
+            )
+        scope = Scope(user.pk, user.role, False, tuple(sorted(team_ids)), tuple(sorted(member_ids)))
+    try:
+        user._partnera_scope = scope
+    except AttributeError:
+        pass
+    return scope
+
+
+def forget_scope(user) -> None:
+    if hasattr(user, "_partnera_scope"):
+        del user._partnera_scope
+
+
+def _pk_path(root: str) -> str:
+    return "pk" if not root else root[:-2] + "_id"
+
+
+def visible_q(user, *, root: str = "", record_type: str = "clients.company") -> Q:
+    """Q that keeps the rows of a model the user may see. `root` leads to the owned record."""
+    scope = scope_for(user)
+    if scope.user_id is None:
+        return NOTHING
+    if scope.sees_all:
+        return Q()
+    share_model = apps.get_model("core", "RecordShare")
+    shared = share_model.objects.filter(user_id=scope.user_id, record_type=record_type).values(
+        "record_id"
+    )
+    q = Q(**{f"{root}owner_id": scope.user_id}) | Q(**{f"{_pk_path(root)}__in": shared})
+    if scope.team_ids:
+        q |= Q(**{f"{root}team_id__in": scope.team_ids})
+    if scope.member_ids:
+        q |= Q(**{f"{root}owner_id__in": scope.member_ids})
+    if scope.role == Role.DEPARTMENT:
+        for rule in _department_rules:
+            q |= rule(user, root)
+    return q
+
+
+def can_see_confidential(user) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser or user.role in CONFIDENTIAL_ROLES:
+        return True
+    # Finance works with credit terms as part of its job.
+    department = getattr(user, "department", None)
+    return bool(user.role == Role.DEPARTMENT and department and department.kind == "finance")
+
+
+def can_change(user, record: Model, *, is_visible: bool = True) -> bool:
+    """May the user change a record they can see? Editors may; others only what they own."""
+    if not is_visible or user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser or user.role in EDITOR_ROLES:
+        return True
+    return getattr(record, "owner_id", None) == user.pk
+
+
+def can_delete(user, record: Model) -> bool:
+    """Deleting a client record is for its owner, a head of sales over it, or an administrator."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser or user.role in (Role.ADMINISTRATOR, Role.HEAD_OF_SALES):
+        return True
+    return getattr(record, "owner_id", None) == user.pk
+
+
+def is_administrator(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role == Role.ADMINISTRATOR))

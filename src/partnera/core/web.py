@@ -1,0 +1,41 @@
+"""How the web UI turns domain errors into what the user sees."""
+
+from __future__ import annotations
+
+import functools
+
+from django.http import Http404
+from django.shortcuts import render
+
+from partnera.core.errors import DomainError, NotFound, PermissionDenied
+
+
+def add_errors_to_form(form, error: DomainError) -> None:
+    """Show a service's field errors next to the fields; the rest at the top of the form."""
+    placed = False
+    for name, messages in error.fields.items():
+        target = name if name in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+def web_errors(view):
+    """NotFound answers 404 and PermissionDenied 403 (never a traceback)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404() from None
+        except PermissionDenied as exc:
+            return render(request, "403.html", {"message": exc.message}, status=403)
+
+    return wrapper
+
+
+def is_htmx(request) -> bool:
+    return bool(getattr(request, "htmx", False))

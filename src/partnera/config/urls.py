@@ -10,9 +10,9 @@ handler500 = "partnera.core.views.server_error"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include("partnera.people.urls")),  # before i18n: its set_language saves the choice
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("partnera.core.urls")),
-    path("", include("partnera.people.urls")),
     path("people/", include((people_patterns, "people"))),
     path("clients/", include("partnera.clients.urls")),
     path("api/v1/", include("partnera.config.api_urls")),

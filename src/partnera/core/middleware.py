@@ -26,13 +26,49 @@ class RequestContextMiddleware:
 
 
 class UserLanguageMiddleware:
-    """A logged-in user's saved language wins over the browser's, unless they chose one now."""
+    """A logged-in user's saved language wins over the browser's, unless they chose one now.
+
+    Logging in (and every later choice: the language switch, the profile) puts the user's
+    language in their session and in the language cookie. When the cookie is missing (a new
+    browser session, a cleared cookie) but the session remembers a language, that language is
+    handed to LocaleMiddleware as if the cookie were there, and the cookie is set again. An
+    explicit choice always sets the cookie, so it wins. No database query per request.
+    """
+
+    SESSION_KEY = "partnera_language"
 
     def __init__(self, get_response):
         self.get_response = get_response
 
+    @staticmethod
+    def _valid(language) -> bool:
+        return isinstance(language, str) and language in dict(settings.LANGUAGES)
+
+    @classmethod
+    def remember(cls, request, response, language: str) -> None:
+        """Make `language` this session's language (after login or an explicit choice)."""
+        if not cls._valid(language):
+            return
+        if hasattr(request, "session"):
+            request.session[cls.SESSION_KEY] = language
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+
     def __call__(self, request):
-        return self.get_response(request)
+        cookie = settings.LANGUAGE_COOKIE_NAME
+        restored = None
+        if cookie not in request.COOKIES and hasattr(request, "session"):
+            saved = request.session.get(self.SESSION_KEY)
+            if self._valid(saved):
+                request.COOKIES[cookie] = restored = saved
+        response = self.get_response(request)
+        if restored and cookie not in response.cookies:
+            self.remember(request, response, restored)
+        return response
 
 
 class UserTimezoneMiddleware:

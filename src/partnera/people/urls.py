@@ -1,19 +1,30 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from partnera.core.views import page_not_found
+from partnera.people import views
 
-app_name_for_root = None  # login/logout live at the root namespace: {% url 'login' %}
-
+# Root namespace: {% url 'login' %}, {% url 'logout' %}, {% url 'set_language' %}. The last one
+# has Django's own path, so it takes the place of django.conf.urls.i18n's view (this module is
+# included before it) and also saves the choice on the user.
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="people/login.html",
-                                                redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
 ]
 
-# Placeholders replaced by the people UI (profile, users, teams).
+# Namespace "people".
 people_patterns = [
-    path("me/", page_not_found, name="profile"),
-    path("admin/users/", page_not_found, name="user_list"),
-    path("admin/teams/", page_not_found, name="team_list"),
+    path("me/", views.profile, name="profile"),
+    path("me/password/", views.password_change, name="password_change"),
+    path("me/tokens/", views.token_create, name="token_create"),
+    path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("admin/users/", views.user_list, name="user_list"),
+    path("admin/users/new/", views.user_create, name="user_create"),
+    path("admin/users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("admin/users/<int:pk>/password/", views.user_password, name="user_password"),
+    path("admin/users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("admin/teams/", views.team_list, name="team_list"),
+    path("admin/teams/new/", views.team_create, name="team_create"),
+    path("admin/teams/<int:pk>/", views.team_edit, name="team_edit"),
+    path("admin/departments/new/", views.department_create, name="department_create"),
+    path("admin/departments/<int:pk>/", views.department_edit, name="department_edit"),
 ]

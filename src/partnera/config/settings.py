@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "ninja",  # serves Swagger UI for /api/v1/docs from our static files (no CDN)
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -204,8 +205,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
-# The API docs page (Swagger UI) needs its own inline bootstrap script; it is served locally.
-CSP_API_DOCS_EXEMPT = True
+# The API docs page (/api/v1/docs) loads Swagger UI from our static files ("ninja" app) and runs
+# under this same policy: no exemption (partnera.core.api.LocalSwagger).
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "bg"
@@ -222,6 +223,8 @@ FORMAT_MODULE_PATH = ["partnera.core.formats"]
 # --- files ------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even before collectstatic
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing one; collectstatic fills it
 MEDIA_ROOT = HOME / "uploads"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

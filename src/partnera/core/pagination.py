@@ -13,9 +13,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 COUNT_CAP = 1000
+MAX_PK = 2**63 - 1
 
 
 @dataclass
@@ -45,14 +48,49 @@ def _decode(cursor: str) -> tuple[Any, int, bool] | None:
         if value is not None and not isinstance(value, str | int | float | dt.datetime):
             return None
         return value, pk, backwards
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError, OverflowError):
         return None
+
+
+def _position(qs: QuerySet, field: str, decoded: tuple[Any, int, bool] | None):
+    """A decoded cursor checked against the sort field, or None (start from the beginning).
+
+    Cursors come from URLs: a value of the wrong kind, a NUL byte PostgreSQL refuses, an id out
+    of the 64-bit range or a null value must mean "first page", never a server error. (Sort
+    fields are never null, so a null value cannot come from a real page.)
+    """
+    if decoded is None:
+        return None
+    value, pk, backwards = decoded
+    if value is None or isinstance(pk, bool) or not -MAX_PK <= pk <= MAX_PK:
+        return None
+    if isinstance(value, str) and "\x00" in value:
+        return None
+    try:
+        model_field = qs.model._meta.get_field(field)
+    except FieldDoesNotExist:
+        model_field = None
+    if model_field is not None:
+        try:
+            value = model_field.to_python(value)
+        except (ValidationError, TypeError, ValueError):
+            return None
+        if value is None:
+            return None
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value, pk, backwards
+
+
+def is_valid_cursor(cursor: str) -> bool:
+    """Whether a cursor came from `keyset_page` (the API refuses others instead of restarting)."""
+    return _decode(cursor) is not None
 
 
 def keyset_page(qs: QuerySet, *, field: str, descending: bool, cursor: str | None,
                 size: int) -> Page:
     """One page of `qs` ordered by (`field`, id). An invalid cursor starts from the beginning."""
-    decoded = _decode(cursor) if cursor else None
+    decoded = _position(qs, field, _decode(cursor) if cursor else None)
     backwards = bool(decoded and decoded[2])
     forward_desc = descending
     walk_desc = forward_desc != backwards

@@ -86,6 +86,7 @@ def split_list(raw) -> list[str]:
         parts = [str(p) for p in raw]
     else:
         raise ValidationError(_("Expected a list of values."), code="type")
+    parts = [p.replace("\x00", "") for p in parts]
     return [p.strip() for p in parts if p and p.strip()]
 
 
@@ -156,7 +157,7 @@ def phone_digits(e164: str) -> list[str]:
 
 def search_words(query: str) -> list[str]:
     """Words of a search query, folded; a phone number typed in any format becomes its digits."""
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()
     if re.fullmatch(r"[+\d\s().\-/]{6,}", query):
         digits = re.sub(r"\D", "", query)
         if digits.startswith("00"):

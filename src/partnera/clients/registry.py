@@ -7,10 +7,11 @@ from django.utils.translation import gettext as _
 
 from partnera.clients import selectors
 from partnera.clients.identifiers import format_phone
+from partnera.clients.models import Company
 from partnera.core.models import AuditEntry
 from partnera.core.search import SearchHit, register_search_provider
 from partnera.core.timeline import TimelineEntry, register_timeline_source
-from partnera.core.visibility import can_see_confidential
+from partnera.core.visibility import can_see_confidential, visible_q
 
 
 def _notes(*, user, company_id, limit, before):
@@ -18,8 +19,11 @@ def _notes(*, user, company_id, limit, before):
     if before:
         qs = qs.filter(created_at__lt=before)
     return [
-        TimelineEntry(at=n.created_at, kind="note", title=_("Note"), body=n.body,
-                      actor=str(n.created_by or ""), url=reverse("clients:company_detail", args=[company_id]) + f"#note-{n.pk}")
+        TimelineEntry(
+            at=n.created_at, kind="note", title=_("Note"), body=n.body,
+            actor=str(n.created_by or ""),
+            url=reverse("clients:company_detail", args=[company_id]) + f"#note-{n.pk}",
+        )
         for n in qs[:limit]
     ]
 
@@ -29,8 +33,12 @@ CONFIDENTIAL_KEYS = {"credit_limit", "payment_terms_days", "credit_terms", "fina
 
 
 def _changes(*, user, company_id, limit, before):
-    # The company is visible (the caller read it through company_get); its audit entries are
-    # its history. Confidential before/after values are hidden from roles without the right.
+    # A visible company's audit entries are its history. The callers read the company through
+    # company_get first; the rule is applied here again because audit entries carry no owner.
+    # (Deleted companies keep their history for whoever may see them.)
+    if not Company.all_objects.filter(visible_q(user), pk=company_id).exists():
+        return []
+    # Confidential before/after values are hidden from roles without the right.
     qs = AuditEntry.objects.filter(company_id=company_id).exclude(
         action__in=[AuditEntry.Action.ACCESS_DENIED, AuditEntry.Action.DOWNLOAD]
     ).exclude(object_type="clients.note", action=AuditEntry.Action.CREATE)
@@ -43,7 +51,7 @@ def _changes(*, user, company_id, limit, before):
         for field, values in (e.changes or {}).items():
             if field in HIDDEN_IN_TIMELINE:
                 continue
-            old, new = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
+            old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
             if field in CONFIDENTIAL_KEYS and not confidential_ok:
                 old, new = ("•••" if old else ""), ("•••" if new else "")
             details.append((field, _fmt(old), _fmt(new)))
@@ -88,3 +96,25 @@ def register() -> None:
     register_timeline_source("changes", _changes)
     register_search_provider("company", _search_companies)
     register_search_provider("contact", _search_contacts)
+    register_home_panels()
+
+
+# --- start page panels (clients UI) --------------------------------------------------------------
+
+def _recent_companies_panel(*, user) -> dict:
+    return {"companies": selectors.company_recent(user=user, limit=8)}
+
+
+def _recent_notes_panel(*, user) -> dict:
+    return {"notes": selectors.note_recent(user=user, limit=6)}
+
+
+def register_home_panels() -> None:
+    from partnera.core.home import HomePanel, register_home_panel
+
+    register_home_panel(HomePanel(name="clients.recent_companies", order=50,
+                                  template="clients/panels/recent_companies.html",
+                                  context=_recent_companies_panel))
+    register_home_panel(HomePanel(name="clients.recent_notes", order=60,
+                                  template="clients/panels/recent_notes.html",
+                                  context=_recent_notes_panel))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -68,13 +69,18 @@ def company_list(*, user, filters: CompanyFilters | None = None) -> QuerySet[Com
         qs = qs.filter(team_id__in=f.team)
     if f.tag:
         qs = qs.filter(pk__in=Company.tags.through.objects.filter(tag_id__in=f.tag).values("company_id"))
-    if f.region:
-        qs = qs.filter(region__iexact=f.region)
-    if f.city:
-        qs = qs.filter(city__iexact=f.city)
-    if f.industry:
-        qs = qs.filter(industry__iexact=f.industry)
+    for name in ("region", "city", "industry"):
+        value = getattr(f, name)
+        if value:
+            qs = qs.filter(same_text_q(name, value))
     return qs
+
+
+def same_text_q(field_name: str, value: str) -> Q:
+    """`field` equals `value` ignoring case, Cyrillic included. SQLite's iexact folds ASCII only;
+    a case-insensitive regex anchored at both ends runs Python's re there and ~* on PostgreSQL."""
+    value = value.replace("\x00", "")
+    return Q(**{f"{field_name}__iregex": f"^{re.escape(value)}$"})
 
 
 def _with_list_relations(qs: QuerySet[Company]) -> QuerySet[Company]:
@@ -214,3 +220,67 @@ def company_search_q(query: str) -> Q:
     for word in search_words(query):
         q &= Q(search_text__contains=word)
     return q
+
+
+# --- reads for the web UI (clients UI) ----------------------------------------------------------
+
+def company_visible_ids(*, user, ids) -> set[int]:
+    """Which of `ids` the user may see (to show a parent or referrer only when it is visible)."""
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return set()
+    return set(company_visible(user=user).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+def company_referrals(*, user, company: Company, limit: int = 50) -> list[Company]:
+    return list(company_visible(user=user).filter(referred_by=company).order_by("legal_name")[:limit])
+
+
+def company_eik_holder(*, user, eik: str, exclude_pk=None) -> tuple[bool, Company | None]:
+    """Is `eik` taken by a live company? (taken, the company when the user may see it)."""
+    if not eik:
+        return False, None
+    qs = Company.objects.filter(eik=eik)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    holder = qs.first()
+    if holder is None:
+        return False, None
+    seen = company_visible(user=user).filter(pk=holder.pk).exists()
+    return True, holder if seen else None
+
+
+def company_deleted_page(*, user, cursor: str | None = None, size: int = 50) -> Page:
+    qs = company_deleted_list(user=user).select_related("owner")
+    return keyset_page(qs, field="deleted_at", descending=True, cursor=cursor, size=size)
+
+
+def company_recent(*, user, limit: int = 8) -> list[Company]:
+    """The visible companies changed most recently (the start page)."""
+    return list(company_visible(user=user).select_related("owner").order_by("-updated_at", "-pk")[:limit])
+
+
+def company_shares(*, user, company: Company) -> list:
+    """Who the (visible) company was shared with explicitly."""
+    from partnera.core.models import RecordShare
+
+    return list(RecordShare.objects.filter(record_type="clients.company", record_id=company.pk)
+                .select_related("user").order_by("user__first_name", "user__username"))
+
+
+def contact_notes(*, user, contact: Contact) -> QuerySet[Note]:
+    return note_list(user=user, company_id=contact.company_id).filter(contact=contact)
+
+
+def note_recent(*, user, limit: int = 6) -> list[Note]:
+    return list(note_visible(user=user).select_related("company", "created_by")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def saved_view_get(*, user, pk, list_name: str = "companies") -> SavedView:
+    from partnera.core.errors import NotFound
+
+    try:
+        return saved_view_list(user=user, list_name=list_name).get(pk=int(pk))
+    except (SavedView.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,7 +24,13 @@ from partnera.clients.models import (
     Tag,
 )
 from partnera.core.audit import audit_record, diff, snapshot
-from partnera.core.errors import Conflict, PermissionDenied, ValidationFailed, VersionConflict
+from partnera.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    VersionConflict,
+)
 from partnera.core.models import AuditEntry, RecordShare
 from partnera.core.records import bump_version
 from partnera.core.roles import Role
@@ -47,6 +54,10 @@ CONTACT_FIELDS = [
     "company", "first_name", "last_name", "position", "department", "emails", "phones",
     "preferred_channel", "marketing_consent", "consent_date", "consent_source",
 ]
+def EIK_TAKEN() -> str:
+    return _("A company with this EIK is already in the client base.")
+
+
 ALLOWED_UPLOADS = {
     # extension: (content types, leading bytes that the file must start with, or None)
     "pdf": ({"application/pdf"}, (b"%PDF-",)),
@@ -72,11 +83,22 @@ ALLOWED_UPLOADS = {
 
 # --- helpers ------------------------------------------------------------------------------------
 
+def _require_visible(actor, company: Company) -> None:
+    """Views and API handlers hand the services records read through the selectors; the rule
+    holds here too, whoever calls: a company the actor may not see does not exist for them."""
+    if not Company.all_objects.filter(visible_q(actor), pk=company.pk).exists():
+        raise NotFound()
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ValidationError(_("Expected text."), code="type")
+    if "\x00" in value:
+        # PostgreSQL cannot store a NUL character; no real text contains one.
+        raise ValidationError(_("The text contains a character that is not allowed."),
+                              code="invalid")
     return value.strip()
 
 
@@ -198,10 +220,18 @@ def _tags(value: Any) -> list[Tag]:
     for name in names:
         if len(name) > 60:
             raise ValidationError(_("A tag has at most 60 characters."))
-        tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+        tag = _existing_tag(name) or Tag.objects.create(name=name)
         if tag not in tags:
             tags.append(tag)
     return tags
+
+
+def _existing_tag(name: str) -> Tag | None:
+    # The same tag whatever its case, Cyrillic included: SQLite's iexact folds ASCII only, so the
+    # candidates come from a case-insensitive regex (Python's re on SQLite) and are compared here.
+    key = name.casefold()
+    candidates = Tag.objects.filter(name__iregex=f"^{re.escape(name)}$").order_by("pk")[:20]
+    return next((t for t in candidates if t.name.casefold() == key), None)
 
 
 def _company_search_text(company: Company) -> str:
@@ -229,31 +259,51 @@ def _company_cleaners(actor) -> dict:
         "credit_limit": _optional_money,
         "payment_terms_days": _optional_int,
         "country": lambda v: _text(v).upper(),
+        "credit_terms": _bounded_text(2000),
+        "financial_notes": _bounded_text(5000),
     }
+
+
+def _bounded_text(limit: int):
+    # A TextField's max_length is enforced by forms only, not by model validation.
+    def clean(value: Any) -> str:
+        text = _text(value)
+        if len(text) > limit:
+            raise ValidationError(
+                _("Ensure this value has at most %(limit)d characters (it has %(n)d).")
+                % {"limit": limit, "n": len(text)}, code="max_length")
+        return text
+    return clean
+
+
+def _without_confidential(*, actor, data: dict) -> dict:
+    """What a role without the right to confidential fields may send: any value there is refused
+    (even the stored one, so that nobody can probe it); empty ones (an API client sending every
+    field) are dropped, so they neither wipe the stored values nor reveal whether there are any."""
+    if can_see_confidential(actor):
+        return data
+    sent = sorted(f for f in CONFIDENTIAL_FIELDS if f in data and data[f] not in (None, ""))
+    if sent:
+        raise PermissionDenied(
+            _("Your role may not see or change credit terms and financial notes."),
+            fields={f: [_("Not permitted for your role.")] for f in sent},
+        )
+    return {k: v for k, v in data.items() if k not in CONFIDENTIAL_FIELDS}
 
 
 def _check_company_rules(*, actor, company: Company, data: dict, before: dict | None,
                          errors: dict) -> None:
-    touched_confidential = [
-        f for f in CONFIDENTIAL_FIELDS
-        if f in data and data[f] not in (None, "") and (before is None or str(before.get(f) or "")
-                                                          != str(getattr(company, f) or ""))
-    ]
-    if touched_confidential and not can_see_confidential(actor):
-        raise PermissionDenied(
-            _("Your role may not see or change credit terms and financial notes."),
-            fields={f: [_("Not permitted for your role.")] for f in touched_confidential},
-        )
-    if "owner" in data and company.owner_id and actor is not None:
+    if "owner" in data and actor is not None and "owner" not in errors:
         privileged = actor.is_superuser or actor.role in (Role.ADMINISTRATOR, Role.HEAD_OF_SALES)
-        previous_owner = before.get("owner_id") if before else None
-        if not privileged and company.owner_id not in (actor.pk, previous_owner):
+        # A new company may only be the creator's own; an existing one keeps its owner.
+        allowed_owner = before.get("owner_id") if before is not None else actor.pk
+        if not privileged and company.owner_id != allowed_owner:
             errors.setdefault("owner", []).append(
                 _("Only a head of sales or an administrator assigns clients to someone else.")
             )
     if company.parent_id and company.pk and company.parent_id == company.pk:
         errors.setdefault("parent", []).append(_("A company cannot be its own parent."))
-    if company.parent_id and company.pk:
+    elif company.parent_id and company.pk:
         seen, node = {company.pk}, company.parent
         while node is not None:
             if node.pk in seen:
@@ -270,7 +320,7 @@ def _check_company_rules(*, actor, company: Company, data: dict, before: dict | 
             seen_by_actor = Company.objects.filter(visible_q(actor), pk=clash.pk).exists()
             message = (_("“%(name)s” already has this EIK.") % {"name": clash.legal_name}
                        if seen_by_actor else
-                       _("A company with this EIK is already in the client base."))
+                       EIK_TAKEN())
             errors.setdefault("eik", []).append(message)
 
 
@@ -280,6 +330,7 @@ def _check_company_rules(*, actor, company: Company, data: dict, before: dict | 
 def company_create(*, actor, data: dict) -> Company:
     if actor is not None and actor.role == Role.DEPARTMENT:
         raise PermissionDenied()
+    data = _without_confidential(actor=actor, data=data)
     company = Company(created_by=actor)
     defaults = {"owner": actor, "team": getattr(actor, "team", None)}
     payload = {**{k: v for k, v in defaults.items() if v is not None}, **data}
@@ -292,7 +343,7 @@ def company_create(*, actor, data: dict) -> Company:
         with transaction.atomic():
             company.save()
     except IntegrityError:
-        raise ValidationFailed(fields={"eik": [_("A company with this EIK is already in the client base.")]}) from None
+        raise ValidationFailed(fields={"eik": [EIK_TAKEN()]}) from None
     if "tags" in data:
         company.tags.set(_tags_or_error(data["tags"]))
     after = snapshot(company, COMPANY_FIELDS)
@@ -312,14 +363,14 @@ def _tags_or_error(value) -> list[Tag]:
 def company_update(*, actor, company: Company, data: dict, expected_version: int | None) -> Company:
     """Change a company. `expected_version` is the version the user's form or request was built on;
     if someone saved in between, nothing is written and VersionConflict is raised."""
+    _require_visible(actor, company)
     if not can_change(actor, company):
         raise PermissionDenied()
-    before = snapshot(company, COMPANY_FIELDS)
-    before["owner_id"] = company.owner_id
-    for f in CONFIDENTIAL_FIELDS:
-        before[f] = getattr(company, f)
     if expected_version is not None and expected_version != company.version:
         raise VersionConflict()
+    data = _without_confidential(actor=actor, data=data)
+    before = snapshot(company, COMPANY_FIELDS)
+    before["owner_id"] = company.owner_id
     errors = _clean_into(company, data, COMPANY_FIELDS, _company_cleaners(actor))
     _check_company_rules(actor=actor, company=company, data=data, before=before, errors=errors)
     tags = None
@@ -337,7 +388,7 @@ def company_update(*, actor, company: Company, data: dict, expected_version: int
         with transaction.atomic():
             bump_version(company, expected_version=expected_version, fields=db_fields)
     except IntegrityError:
-        raise ValidationFailed(fields={"eik": [_("A company with this EIK is already in the client base.")]}) from None
+        raise ValidationFailed(fields={"eik": [EIK_TAKEN()]}) from None
     if tags is not None:
         company.tags.set(tags)
     before_plain = snapshot_from(before)
@@ -354,6 +405,7 @@ def snapshot_from(before: dict) -> dict:
 
 @transaction.atomic
 def company_delete(*, actor, company: Company) -> Company:
+    _require_visible(actor, company)
     if not can_delete(actor, company):
         raise PermissionDenied()
     company.deleted_at = timezone.now()
@@ -365,19 +417,26 @@ def company_delete(*, actor, company: Company) -> Company:
 
 @transaction.atomic
 def company_restore(*, actor, company: Company) -> Company:
+    _require_visible(actor, company)
     if not can_delete(actor, company):
         raise PermissionDenied()
+    taken = _("Another company now has this EIK; merge or change it before restoring.")
     if company.eik and Company.objects.filter(eik=company.eik).exists():
-        raise Conflict(_("Another company now has this EIK; merge or change it before restoring."))
+        raise Conflict(taken)
     company.deleted_at = None
     company.deleted_by = None
-    bump_version(company, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    try:
+        with transaction.atomic():
+            bump_version(company, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    except IntegrityError:  # another company took the EIK between the check and the write
+        raise Conflict(taken) from None
     audit_record(actor=actor, action=AuditEntry.Action.RESTORE, obj=company, company_id=company.pk)
     return company
 
 
 @transaction.atomic
 def company_share(*, actor, company: Company, user) -> RecordShare:
+    _require_visible(actor, company)
     if not can_change(actor, company):
         raise PermissionDenied()
     share, created = RecordShare.objects.get_or_create(
@@ -393,6 +452,7 @@ def company_share(*, actor, company: Company, user) -> RecordShare:
 
 @transaction.atomic
 def company_unshare(*, actor, company: Company, user) -> None:
+    _require_visible(actor, company)
     if not can_change(actor, company):
         raise PermissionDenied()
     deleted, _n = RecordShare.objects.filter(
@@ -448,6 +508,7 @@ def contact_create(*, actor, data: dict) -> Contact:
 
 @transaction.atomic
 def contact_update(*, actor, contact: Contact, data: dict, expected_version: int | None) -> Contact:
+    _require_visible(actor, contact.company)
     if not can_change(actor, contact.company):
         raise PermissionDenied()
     if expected_version is not None and expected_version != contact.version:
@@ -471,6 +532,7 @@ def contact_update(*, actor, contact: Contact, data: dict, expected_version: int
 
 @transaction.atomic
 def contact_delete(*, actor, contact: Contact) -> Contact:
+    _require_visible(actor, contact.company)
     if not can_change(actor, contact.company):
         raise PermissionDenied()
     contact.deleted_at = timezone.now()
@@ -483,6 +545,7 @@ def contact_delete(*, actor, contact: Contact) -> Contact:
 
 @transaction.atomic
 def contact_restore(*, actor, contact: Contact) -> Contact:
+    _require_visible(actor, contact.company)
     if not can_change(actor, contact.company):
         raise PermissionDenied()
     contact.deleted_at = None
@@ -506,6 +569,7 @@ def _clean_note_body(value: Any) -> str:
 
 @transaction.atomic
 def note_create(*, actor, company: Company, data: dict) -> Note:
+    _require_visible(actor, company)
     if not can_change(actor, company) and not (actor and actor.role == Role.DEPARTMENT):
         raise PermissionDenied()
     note = Note(company=company, created_by=actor)
@@ -544,6 +608,7 @@ def _may_edit_note(actor, note: Note) -> bool:
 
 @transaction.atomic
 def note_update(*, actor, note: Note, data: dict, expected_version: int | None) -> Note:
+    _require_visible(actor, note.company)
     if not _may_edit_note(actor, note):
         raise PermissionDenied(_("Only the author of a note (or a head of sales) may change it."))
     if expected_version is not None and expected_version != note.version:
@@ -562,6 +627,7 @@ def note_update(*, actor, note: Note, data: dict, expected_version: int | None) 
 
 @transaction.atomic
 def note_delete(*, actor, note: Note) -> Note:
+    _require_visible(actor, note.company)
     if not _may_edit_note(actor, note):
         raise PermissionDenied(_("Only the author of a note (or a head of sales) may delete it."))
     note.deleted_at = timezone.now()
@@ -576,7 +642,7 @@ def note_delete(*, actor, note: Note) -> Note:
 def _check_upload(upload: UploadedFile) -> tuple[str, str]:
     from django.conf import settings
 
-    name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = (upload.name or "").replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name or len(name) > 255:
         raise ValidationFailed(fields={"file": [_("The file needs a name of at most 255 characters.")]})
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -604,10 +670,14 @@ def _check_upload(upload: UploadedFile) -> tuple[str, str]:
 
 @transaction.atomic
 def attachment_add(*, actor, company: Company, upload: UploadedFile, description: str = "") -> Attachment:
+    _require_visible(actor, company)
     if not can_change(actor, company):
         raise PermissionDenied()
     name, content_type = _check_upload(upload)
-    description = (description or "").strip()
+    try:
+        description = _text(description)
+    except ValidationError as exc:
+        raise ValidationFailed(fields={"description": exc.messages}) from None
     if len(description) > 300:
         raise ValidationFailed(fields={"description": [_("At most 300 characters.")]})
     digest = hashlib.sha256()
@@ -632,6 +702,7 @@ def attachment_add(*, actor, company: Company, upload: UploadedFile, description
 
 @transaction.atomic
 def attachment_delete(*, actor, attachment: Attachment) -> Attachment:
+    _require_visible(actor, attachment.company)
     if not can_change(actor, attachment.company):
         raise PermissionDenied()
     attachment.deleted_at = timezone.now()
@@ -651,7 +722,8 @@ def attachment_downloaded(*, actor, attachment: Attachment) -> None:
 
 @transaction.atomic
 def saved_view_create(*, actor, list_name: str, name: str, query: str) -> SavedView:
-    name = (name or "").strip()
+    name = (name or "").replace("\x00", "").strip()
+    query = (query or "").replace("\x00", "")
     errors = {}
     if not name:
         errors["name"] = [_("Give the view a name.")]

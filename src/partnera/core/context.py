@@ -37,7 +37,9 @@ class RequestContext:
     request_id: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("partnera_context", default=RequestContext())
+_current: ContextVar[RequestContext] = ContextVar(
+    "partnera_context", default=RequestContext()  # noqa: B039  (frozen, immutable)
+)
 
 
 def current() -> RequestContext:

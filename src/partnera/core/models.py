@@ -104,6 +104,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["company_id", "-at"], name="audit_company_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
+
     def save(self, *args, **kwargs):
         # Append-only is an invariant of the log itself, not business logic.
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -112,9 +115,6 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
 
 
 class RecordShare(models.Model):
@@ -141,3 +141,6 @@ class RecordShare(models.Model):
             )
         ]
         indexes = [models.Index(fields=["user", "record_type", "record_id"], name="share_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.record_type}#{self.record_id} → {self.user_id}"

@@ -82,6 +82,11 @@ def _position(qs: QuerySet, field: str, decoded: tuple[Any, int, bool] | None):
     return value, pk, backwards
 
 
+def cursor_for(value: Any, pk: int) -> str:
+    """The cursor of the page that starts after the row (value, pk)."""
+    return _encode(value, pk)
+
+
 def is_valid_cursor(cursor: str) -> bool:
     """Whether a cursor came from `keyset_page` (the API refuses others instead of restarting)."""
     return _decode(cursor) is not None

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from partnera.core.audit import audit_record
 from partnera.core.errors import NotFound, VersionConflict
-from partnera.core.models import AuditEntry
+from partnera.core.models import AuditEntry, BusinessRecord
 
 M = TypeVar("M", bound=Model)
 
@@ -41,13 +41,13 @@ def get_visible(queryset: QuerySet[M], pk, *, user, company_id_attr: str | None 
     raise NotFound()
 
 
-def bump_version(obj: Model, *, expected_version: int | None, fields: list[str]) -> None:
+def bump_version(obj: BusinessRecord, *, expected_version: int | None, fields: list[str]) -> None:
     """Save `fields` only if nobody changed the row since `expected_version` was read.
 
     One UPDATE ... WHERE version = expected: a concurrent writer loses cleanly with a conflict
     instead of silently overwriting.
     """
-    model = type(obj)
+    model: type[BusinessRecord] = type(obj)
     current_version = obj.version if expected_version is None else expected_version
     values = {f: getattr(obj, f) for f in fields}
     values["version"] = F("version") + 1

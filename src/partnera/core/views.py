@@ -10,11 +10,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from partnera.core.context import Channel
 from partnera.core.home import home_panels
+from partnera.core.models import AuditEntry
 from partnera.core.pagination import keyset_page
 from partnera.core.search import global_search
 from partnera.core.selectors import audit_list
 from partnera.core.visibility import is_administrator
+from partnera.core.web import is_htmx
 
 
 @never_cache
@@ -36,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     hits = global_search(user=request.user, query=query, limit=8)
-    template = "core/partials/search_results.html" if request.htmx else "core/search.html"
+    template = "core/partials/search_results.html" if is_htmx(request) else "core/search.html"
     return render(request, template, {"hits": hits, "search_query": query})
 
 
@@ -52,9 +55,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     }
     page = keyset_page(audit_list(**filters), field="at", descending=True,
                        cursor=request.GET.get("cursor"), size=100)
-    from partnera.core.models import AuditEntry
-    from partnera.core.context import Channel
-
     return render(request, "core/audit_log.html", {
         "page": page, "filters": filters, "actions": AuditEntry.Action.choices,
         "channels": Channel.CHOICES,

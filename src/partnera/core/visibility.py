@@ -13,6 +13,7 @@ Models below a root record (contacts, notes, files below a company) pass `root="
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -66,10 +67,8 @@ def scope_for(user) -> Scope:
                 user_model.objects.filter(team_id__in=headed).values_list("pk", flat=True)
             )
         scope = Scope(user.pk, user.role, False, tuple(sorted(team_ids)), tuple(sorted(member_ids)))
-    try:
+    with contextlib.suppress(AttributeError):
         user._partnera_scope = scope
-    except AttributeError:
-        pass
     return scope
 
 

@@ -1,0 +1,206 @@
+"""Keyset pages and bounded counts: every row exactly once, in both directions, whatever the ties;
+a cursor from the outside world is never trusted."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from partnera.clients.models import Company
+from partnera.clients.tests.factories import CompanyFactory
+from partnera.core.pagination import Page, _encode, bounded_count, keyset_page
+
+pytestmark = pytest.mark.django_db
+
+# Many ties in the sort value, so the id must break them.
+NAMES = ["Б", "А", "Б", "В", "Б", "Г", "В", "А", "Б", "Д", "Б"]
+
+
+@pytest.fixture
+def companies() -> list[Company]:
+    return [CompanyFactory(legal_name=name) for name in NAMES]
+
+
+def ordered(field: str, descending: bool) -> list[int]:
+    order = [f"-{field}", "-pk"] if descending else [field, "pk"]
+    return list(Company.objects.order_by(*order).values_list("pk", flat=True))
+
+
+def walk_forward(field, descending, size):
+    pages, cursor = [], None
+    while True:
+        page = keyset_page(Company.objects.all(), field=field, descending=descending,
+                           cursor=cursor, size=size)
+        pages.append(page)
+        if not page.has_next:
+            return pages
+        cursor = page.next_cursor
+        assert len(pages) < 50
+
+
+def ids(page: Page) -> list[int]:
+    return [c.pk for c in page.items]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 11, 20])
+def test_forward_walk_gives_every_row_once_in_order(companies, descending, size):
+    pages = walk_forward("legal_name", descending, size)
+
+    assert [pk for page in pages for pk in ids(page)] == ordered("legal_name", descending)
+    assert all(len(ids(p)) == size for p in pages[:-1])
+    assert pages[0].has_prev is False
+    assert pages[0].prev_cursor is None
+    assert pages[-1].has_next is False
+    assert pages[-1].next_cursor is None
+    assert all(p.has_prev and p.prev_cursor for p in pages[1:])
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_backward_walk_retraces_the_same_pages(companies, descending, size):
+    forward = walk_forward("legal_name", descending, size)
+    page = forward[-1]
+    back = [ids(page)]
+    while page.has_prev:
+        page = keyset_page(Company.objects.all(), field="legal_name", descending=descending,
+                           cursor=page.prev_cursor, size=size)
+        back.append(ids(page))
+        # A page reached backwards always offers the way forward again
+        assert page.has_next is True
+        assert page.next_cursor is not None
+
+    assert list(reversed(back)) == [ids(p) for p in forward]
+    assert page.prev_cursor is None
+
+
+def test_forward_again_after_going_back(companies):
+    first = keyset_page(Company.objects.all(), field="legal_name", descending=False, cursor=None,
+                        size=3)
+    second = keyset_page(Company.objects.all(), field="legal_name", descending=False,
+                         cursor=first.next_cursor, size=3)
+    back = keyset_page(Company.objects.all(), field="legal_name", descending=False,
+                       cursor=second.prev_cursor, size=3)
+    again = keyset_page(Company.objects.all(), field="legal_name", descending=False,
+                        cursor=back.next_cursor, size=3)
+
+    assert ids(back) == ids(first)
+    assert ids(again) == ids(second)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_datetime_sort_with_ties(companies, descending):
+    # Given rows that share their timestamp, to the microsecond
+    moment = timezone.now().replace(microsecond=123456)
+    Company.objects.filter(legal_name__in=["Б", "В"]).update(updated_at=moment)
+    Company.objects.filter(legal_name="А").update(updated_at=moment - dt.timedelta(days=1))
+
+    pages = walk_forward("updated_at", descending, 2)
+
+    assert [pk for page in pages for pk in ids(page)] == ordered("updated_at", descending)
+
+
+def test_filtered_queryset_pages_within_the_filter(companies):
+    qs = Company.objects.filter(legal_name="Б")
+    first = keyset_page(qs, field="legal_name", descending=False, cursor=None, size=3)
+    rest = keyset_page(qs, field="legal_name", descending=False, cursor=first.next_cursor, size=3)
+
+    assert ids(first) + ids(rest) == list(qs.order_by("pk").values_list("pk", flat=True))
+    assert rest.has_next is False
+
+
+def test_empty_list_is_one_empty_page():
+    page = keyset_page(Company.objects.all(), field="legal_name", descending=False, cursor=None,
+                       size=10)
+
+    assert page == Page([], None, None, False, False)
+
+
+def _raw(obj) -> str:
+    return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("field", ["legal_name", "updated_at"])
+@pytest.mark.parametrize("cursor", [
+    "garbage!!",
+    "",
+    "====",
+    "%%%",
+    base64.urlsafe_b64encode(b"not json").decode(),
+    base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+    _raw(5),
+    _raw([]),
+    _raw(["x", 1]),
+    _raw(["x", "1", False]),
+    _raw(["x", 1, "yes"]),
+    _raw([{"a": 1}, 1, False]),
+    _raw([["x"], 1, False]),
+    _raw([{"dt": "not a date"}, 1, False]),
+    _raw([None, 1, False]),
+    _raw(["x\x00y", 1, False]),
+    _raw(["x", 2**70, False]),
+    _raw(["x", -(2**70), True]),
+    "x" * 5000,
+])
+def test_tampered_cursor_falls_back_to_the_first_page(companies, field, cursor):
+    first = keyset_page(Company.objects.all(), field=field, descending=False, cursor=None, size=3)
+
+    page = keyset_page(Company.objects.all(), field=field, descending=False, cursor=cursor, size=3)
+
+    assert ids(page) == ids(first)
+    assert page.has_prev is False
+    assert page.prev_cursor is None
+
+
+@pytest.mark.parametrize("value", ["not a date", 12, "2024-13-45"])
+def test_cursor_value_that_does_not_fit_the_sort_field_falls_back(companies, value):
+    first = keyset_page(Company.objects.all(), field="updated_at", descending=True, cursor=None,
+                        size=3)
+
+    page = keyset_page(Company.objects.all(), field="updated_at", descending=True,
+                       cursor=_raw([value, 1, False]), size=3)
+
+    assert ids(page) == ids(first)
+    assert page.has_prev is False
+
+
+def test_cursor_with_a_naive_datetime_is_read_as_utc(companies):
+    moment = dt.datetime(2030, 1, 1, 12, 0, 0)
+    cursor = _raw([{"dt": moment.isoformat()}, 0, False])
+
+    page = keyset_page(Company.objects.all(), field="updated_at", descending=True, cursor=cursor,
+                       size=50)
+
+    # every row was updated before 2030, so all of them come after that position
+    assert ids(page) == ordered("updated_at", True)
+
+
+def test_cursor_round_trips_datetimes_exactly(companies):
+    moment = timezone.now().replace(microsecond=654321)
+    cursor = _encode(moment, 7)
+
+    assert "dt" in base64.urlsafe_b64decode(cursor + "==").decode()
+    page = keyset_page(Company.objects.filter(pk__in=[]), field="updated_at", descending=True,
+                       cursor=cursor, size=1)
+    assert page.has_prev is True
+
+
+def test_bounded_count_caps(companies):
+    qs = Company.objects.all()
+
+    assert bounded_count(qs) == (11, False)
+    assert bounded_count(qs, cap=11) == (11, False)
+    assert bounded_count(qs, cap=10) == (10, True)
+    assert bounded_count(qs, cap=3) == (3, True)
+    assert bounded_count(qs.filter(legal_name="Б"), cap=3) == (3, True)
+    assert bounded_count(qs.filter(legal_name="Д"), cap=3) == (1, False)
+    assert bounded_count(Company.objects.none()) == (0, False)
+
+
+def test_bounded_count_ignores_ordering_and_is_one_query(companies, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert bounded_count(Company.objects.order_by("-legal_name"), cap=5) == (5, True)

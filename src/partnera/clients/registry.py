@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -54,6 +56,8 @@ def _changes(*, user, company_id, limit, before):
             old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
             if field in CONFIDENTIAL_KEYS and not confidential_ok:
                 old, new = ("•••" if old else ""), ("•••" if new else "")
+            else:
+                old, new = _choice_label(e.object_type, field, old), _choice_label(e.object_type, field, new)
             details.append((field, _fmt(old), _fmt(new)))
         kind = {"clients.contact": "contact", "clients.attachment": "file"}.get(e.object_type, "change")
         entries.append(TimelineEntry(
@@ -61,6 +65,18 @@ def _changes(*, user, company_id, limit, before):
             actor=e.actor_repr or _("system"), details=details,
         ))
     return entries
+
+
+def _choice_label(object_type: str, field: str, value):
+    """The label a user reads for a stored choice ("active" → "Active client")."""
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        model_field = apps.get_model(object_type)._meta.get_field(field)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return value
+    choices = getattr(model_field, "flatchoices", None)
+    return str(dict(choices).get(value, value)) if choices else value
 
 
 def _fmt(value) -> str:

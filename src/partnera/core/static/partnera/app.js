@@ -29,3 +29,50 @@
     if (event.target.matches("[data-autosubmit]")) event.target.form.requestSubmit();
   });
 })();
+// people: a button with data-copy="element-id" copies that element's text (API token secret).
+document.addEventListener("click", function (event) {
+  "use strict";
+  var button = event.target.closest("[data-copy]");
+  if (!button || !navigator.clipboard) return;
+  var source = document.getElementById(button.getAttribute("data-copy"));
+  if (!source) return;
+  navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+    var label = button.getAttribute("data-copied-label");
+    if (label) button.textContent = label;
+  });
+});
+
+// clients: company pickers — choosing a result fills the hidden id; typing again clears it.
+(function () {
+  "use strict";
+  function pickerOf(el) { return el && el.closest("[data-picker]"); }
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest("[data-pick]");
+    var picker = pickerOf(option);
+    if (option && picker) {
+      picker.querySelector("[data-picker-value]").value = option.getAttribute("data-pick");
+      picker.querySelector(".picker-input").value = option.getAttribute("data-label");
+      picker.querySelector(".picker-results").innerHTML = "";
+      return;
+    }
+    document.querySelectorAll("[data-picker] .picker-results").forEach(function (box) {
+      if (!box.parentNode.contains(event.target)) box.innerHTML = "";
+    });
+    // Close filter drop-downs when clicking outside them.
+    document.querySelectorAll("details.multi[open]").forEach(function (d) {
+      if (!d.contains(event.target)) d.removeAttribute("open");
+    });
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.matches(".picker-input")) {
+      var picker = pickerOf(event.target);
+      if (picker) picker.querySelector("[data-picker-value]").value = "";
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      document.querySelectorAll(".picker-results").forEach(function (box) { box.innerHTML = ""; });
+      document.querySelectorAll("details.multi[open]").forEach(function (d) { d.removeAttribute("open"); });
+    }
+  });
+})();

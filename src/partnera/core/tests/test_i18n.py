@@ -72,7 +72,9 @@ def test_compiled_catalogue_matches_source():
 def test_pages_render_in_bulgarian_and_english(client, manager):
     client.force_login(manager)
     bg = client.get("/", HTTP_ACCEPT_LANGUAGE="bg")
-    assert "Компании" in bg.content.decode()
+    assert '<html lang="bg">' in bg.content.decode()
+    assert "Фирми" in bg.content.decode() and "Моят ден" in bg.content.decode()
     client.cookies["partnera_language"] = "en"
     en = client.get("/")
-    assert "Companies" in en.content.decode()
+    assert '<html lang="en">' in en.content.decode()
+    assert "Companies" in en.content.decode() and "Фирми" not in en.content.decode()

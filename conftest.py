@@ -13,6 +13,16 @@ def _isolated_files(settings, tmp_path):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service and selector tests read English messages; requests still pick their own language
+    (Bulgarian by default) through the middleware."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def team(db):
     from partnera.people.tests.factories import TeamFactory

@@ -224,7 +224,6 @@ FORMAT_MODULE_PATH = ["partnera.core.formats"]
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even before collectstatic
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing one; collectstatic fills it
 MEDIA_ROOT = HOME / "uploads"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

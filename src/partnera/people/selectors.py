@@ -80,3 +80,7 @@ def token_get(*, user: User, pk) -> ApiToken:
     if token is None:
         raise NotFound()
     return token
+
+
+def user_get_by_username(*, username: str) -> User | None:
+    return User.objects.filter(username=username).first()

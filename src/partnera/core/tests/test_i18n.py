@@ -18,7 +18,7 @@ def _po_entries(path: Path) -> list[tuple[str, str, bool]]:
     def flush():
         if msgid or msgstr:
             entries.append(("".join(msgid), "".join(msgstr), fuzzy))
-    for raw in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = raw.strip()
         if not line:
             flush()

@@ -47,12 +47,17 @@ def _changes(*, user, company_id, limit, before):
     if before:
         qs = qs.filter(at__lt=before)
     confidential_ok = can_see_confidential(user)
+    rows = list(qs.order_by("-at", "-id")[:limit])
+    linked_visible = _visible_linked_ids(user, rows)
     entries = []
-    for e in qs.order_by("-at", "-id")[:limit]:
+    for e in rows:
         details = []
-        for field, values in (e.changes or {}).items():
-            if field in HIDDEN_IN_TIMELINE:
+        changes = e.changes or {}
+        for field, values in changes.items():
+            if field in HIDDEN_IN_TIMELINE or field.endswith("_id"):
                 continue
+            if field in LINKED_COMPANY_FIELDS:
+                values = _mask_unseen_links(values, changes.get(f"{field}_id"), linked_visible)
             old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
             if field in CONFIDENTIAL_KEYS and not confidential_ok:
                 old, new = ("•••" if old else ""), ("•••" if new else "")
@@ -65,6 +70,28 @@ def _changes(*, user, company_id, limit, before):
             actor=e.actor_repr or _("system"), details=details,
         ))
     return entries
+
+
+LINKED_COMPANY_FIELDS = {"parent", "referred_by"}
+
+
+def _visible_linked_ids(user, rows) -> set[int]:
+    """Which of the companies linked in these entries (parent, referred by) the user may see."""
+    ids = {
+        i for e in rows for f in LINKED_COMPANY_FIELDS
+        for i in ((e.changes or {}).get(f"{f}_id") or []) if isinstance(i, int)
+    }
+    if not ids:
+        return set()
+    return set(Company.all_objects.filter(visible_q(user), pk__in=ids).values_list("pk", flat=True))
+
+
+def _mask_unseen_links(values, ids, visible: set[int]):
+    """A linked company's name only when the reader may see that company; else "•••"."""
+    if not isinstance(values, list):
+        return values
+    ids = ids if isinstance(ids, list) and len(ids) == len(values) else [None] * len(values)
+    return [v if v in (None, "") or i in visible else "•••" for v, i in zip(values, ids, strict=True)]
 
 
 def _choice_label(object_type: str, field: str, value):

@@ -48,6 +48,9 @@ COMPANY_FIELDS = [
     "tier", "owner", "team", "source", "referred_by", "parent", "tags",
     "credit_limit", "payment_terms_days", "credit_terms", "financial_notes",
 ]
+# What the audit log keeps of a company: the fields, plus the ids behind the links to other
+# companies, so the timeline can hide the name of a linked company the reader may not see.
+AUDITED_COMPANY_FIELDS = [*COMPANY_FIELDS, "parent_id", "referred_by_id"]
 CONFIDENTIAL_FIELDS = frozenset({"credit_limit", "payment_terms_days", "credit_terms",
                                  "financial_notes"})
 CONTACT_FIELDS = [
@@ -346,7 +349,7 @@ def company_create(*, actor, data: dict) -> Company:
         raise ValidationFailed(fields={"eik": [EIK_TAKEN()]}) from None
     if "tags" in data:
         company.tags.set(_tags_or_error(data["tags"]))
-    after = snapshot(company, COMPANY_FIELDS)
+    after = snapshot(company, AUDITED_COMPANY_FIELDS)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=company, company_id=company.pk,
                  changes={k: [None, v] for k, v in after.items() if v not in (None, "", [])})
     return company
@@ -369,7 +372,7 @@ def company_update(*, actor, company: Company, data: dict, expected_version: int
     if expected_version is not None and expected_version != company.version:
         raise VersionConflict()
     data = _without_confidential(actor=actor, data=data)
-    before = snapshot(company, COMPANY_FIELDS)
+    before = snapshot(company, AUDITED_COMPANY_FIELDS)
     before["owner_id"] = company.owner_id
     errors = _clean_into(company, data, COMPANY_FIELDS, _company_cleaners(actor))
     _check_company_rules(actor=actor, company=company, data=data, before=before, errors=errors)
@@ -392,7 +395,7 @@ def company_update(*, actor, company: Company, data: dict, expected_version: int
     if tags is not None:
         company.tags.set(tags)
     before_plain = snapshot_from(before)
-    changes = diff(before_plain, snapshot(company, COMPANY_FIELDS))
+    changes = diff(before_plain, snapshot(company, AUDITED_COMPANY_FIELDS))
     if changes:
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=company,
                      company_id=company.pk, changes=changes)
@@ -400,7 +403,7 @@ def company_update(*, actor, company: Company, data: dict, expected_version: int
 
 
 def snapshot_from(before: dict) -> dict:
-    return {k: v for k, v in before.items() if k in COMPANY_FIELDS}
+    return {k: v for k, v in before.items() if k in AUDITED_COMPANY_FIELDS}
 
 
 @transaction.atomic

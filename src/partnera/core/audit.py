@@ -30,11 +30,14 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(obj: Model, fields: list[str]) -> dict[str, Any]:
-    """Field values for later comparison; foreign keys by their id and their label."""
+    """Field values for later comparison: foreign keys by their label, or by their id when the
+    field's attname (`parent_id`) is asked for, so readers can check the target's visibility."""
     data: dict[str, Any] = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        if field.many_to_many:
+        if field.is_relation and name == getattr(field, "attname", None) and name != field.name:
+            data[name] = getattr(obj, name)
+        elif field.many_to_many:
             data[name] = sorted(str(o) for o in getattr(obj, name).all()) if obj.pk else []
         elif field.is_relation:
             related = getattr(obj, name)

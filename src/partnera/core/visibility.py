@@ -62,7 +62,7 @@ def scope_for(user) -> Scope:
         if user.role == Role.HEAD_OF_SALES:
             headed = list(team_model.objects.filter(head=user).values_list("pk", flat=True))
             team_ids.update(headed)
-            user_model = type(user)
+            user_model = apps.get_model("people", "User")  # not type(user): request.user is lazy
             member_ids.update(
                 user_model.objects.filter(team_id__in=headed).values_list("pk", flat=True)
             )

@@ -76,3 +76,24 @@ document.addEventListener("click", function (event) {
     }
   });
 })();
+
+// clients: list filters — text boxes search as you type (hx-trigger "input"); their "change" on
+// leaving the box would repeat the same request and race with a click elsewhere, so it is muted.
+document.addEventListener("change", function (event) {
+  if (event.target.matches("[data-typing]")) event.stopPropagation();
+}, true);
+
+// clients: a filter drop-down's summary shows how many of its options are ticked.
+document.addEventListener("change", function (event) {
+  var box = event.target.closest ? event.target.closest("details.multi") : null;
+  if (!box) return;
+  var n = box.querySelectorAll("input:checked").length;
+  var badge = box.querySelector(".multi-count");
+  if (!badge) {
+    badge = document.createElement("span");
+    badge.className = "multi-count";
+    box.querySelector("summary").appendChild(badge);
+  }
+  badge.textContent = String(n);
+  badge.hidden = n === 0;
+});

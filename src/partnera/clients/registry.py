@@ -63,7 +63,8 @@ def _changes(*, user, company_id, limit, before):
                 old, new = ("•••" if old else ""), ("•••" if new else "")
             else:
                 old, new = _choice_label(e.object_type, field, old), _choice_label(e.object_type, field, new)
-            details.append((field, _fmt(old), _fmt(new)))
+            if _fmt(old) != _fmt(new):
+                details.append((field, _fmt(old), _fmt(new)))
         kind = {"clients.contact": "contact", "clients.attachment": "file"}.get(e.object_type, "change")
         entries.append(TimelineEntry(
             at=e.at, kind=kind, title=f"{e.get_action_display()}: {e.object_repr}",

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from partnera.clients import identifiers as ids
@@ -656,9 +657,9 @@ def _check_upload(upload: UploadedFile) -> tuple[str, str]:
     if upload.size is None or upload.size == 0:
         raise ValidationFailed(fields={"file": [_("The file is empty.")]})
     if upload.size > settings.PARTNERA_MAX_UPLOAD_BYTES:
-        limit = settings.PARTNERA_MAX_UPLOAD_BYTES // (1024 * 1024)
         raise ValidationFailed(fields={"file": [
-            _("The file is larger than %(mb)d MB.") % {"mb": limit}]})
+            _("The file is larger than %(limit)s.")
+            % {"limit": filesizeformat(settings.PARTNERA_MAX_UPLOAD_BYTES)}]})
     content_types, signatures = ALLOWED_UPLOADS[extension]
     upload.seek(0)
     head = upload.read(16)

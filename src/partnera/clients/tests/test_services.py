@@ -965,7 +965,7 @@ def test_too_large_attachment_is_refused(settings, manager, own_company):
     exc = refused(ValidationFailed, services.attachment_add, actor=manager, company=own_company,
                   upload=upload)
 
-    assert exc.fields == {"file": ["The file is larger than 1 MB."]}
+    assert exc.fields == {"file": ["The file is larger than 1.0\xa0MB."]}
     assert stored_files(settings) == []
 
 

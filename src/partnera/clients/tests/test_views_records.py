@@ -224,7 +224,7 @@ def test_upload_too_large_is_refused(logged_in, manager, company, settings):
     response = upload(client, company, "big.pdf", PDF + b"0" * 2048)
 
     assert response.status_code == 400
-    assert "The file is larger than 0 MB." in response.content.decode()
+    assert "The file is larger than 1.0\xa0KB." in response.content.decode()
     assert db_state() == before
     assert stored_files(settings) == []
 

@@ -4,7 +4,7 @@
 #                http://127.0.0.1:$(PARTNERA_PORT) with gunicorn (PARTNERA_PORT, PARTNERA_HOME honoured)
 #   make test    install the test tools (and Debian's chromium where missing), compile the
 #                translations, run every test (PARTNERA_TEST_DATABASE_URL=postgres://… for PostgreSQL)
-#   make lint    ruff check (must pass); ruff format --check and mypy (reported)
+#   make lint    ruff check and mypy (must pass); ruff format --check (reported)
 #   make bench   run the benchmark scripts in benchmarks/
 
 SHELL := /bin/bash
@@ -72,10 +72,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	@$(BIN)/ruff format --check . >/dev/null 2>&1 \
 	  && echo "ruff format: clean" \
-	  || echo "ruff format: $$($(BIN)/ruff format --check . 2>/dev/null | grep -c '^Would reformat') files would be reformatted (advisory)"
+	  || echo "ruff format: $$($(BIN)/ruff format --check . 2>&1 | tail -n 1) (advisory)"
 	@$(BIN)/mypy src/partnera >/tmp/partnera-mypy.txt 2>&1 \
 	  && echo "mypy: clean" \
-	  || echo "mypy: $$(tail -n 1 /tmp/partnera-mypy.txt) (advisory; details in /tmp/partnera-mypy.txt)"
+	  || { cat /tmp/partnera-mypy.txt; echo "mypy: failed (details above and in /tmp/partnera-mypy.txt)"; exit 1; }
 
 bench: $(VENV)/.installed-test
 	@shopt -s nullglob; scripts=(benchmarks/*.py); \

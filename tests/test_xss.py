@@ -112,10 +112,12 @@ def test_companies_list_escapes_name_city_tags_filters_and_saved_views(xss):
     response = xss["as_owner"].get(reverse("clients:company_list"))
 
     assert response.status_code == 200
-    # The owner filter lists the owner's name, the region filter the region, and the saved
-    # views their names.
-    html = assert_shown_escaped(response, NAME, CITY, *TAGS, OWNER_FIRST, payload("Област"),
-                                payload("Изглед"))
+    # The owner filter lists the owner's name and the saved views their names. (The region
+    # filter offers the fixed list of Bulgarian regions; the stored region shows on the company
+    # page, checked below.)
+    html = assert_shown_escaped(response, NAME, CITY, *TAGS, OWNER_FIRST, payload("Изглед"))
+    detail = xss["as_owner"].get(reverse("clients:company_detail", args=[xss["company"].pk]))
+    assert_shown_escaped(detail, payload("Област"))
     assert_csp_clean(html)
 
 

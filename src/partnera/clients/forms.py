@@ -51,13 +51,13 @@ class CompanyPicker(forms.HiddenInput):
 
 class CompanyForm(forms.Form):
     legal_name = forms.CharField(label=_("Legal name"), max_length=255)
-    legal_form = forms.ChoiceField(label=_("Legal form"), choices=BLANK + LegalForm.choices,
+    legal_form = forms.ChoiceField(label=_("Legal form"), choices=[*BLANK, *LegalForm.choices],
                                    required=False)
     eik = forms.CharField(label=_("EIK/BULSTAT"), max_length=30, required=False,
                           help_text=_("9 or 13 digits; checked as you leave the field."))
     vat_number = forms.CharField(label=_("VAT number"), max_length=30, required=False)
     industry = forms.CharField(label=_("Industry"), max_length=120, required=False)
-    size = forms.ChoiceField(label=_("Size"), choices=BLANK + CompanySize.choices, required=False)
+    size = forms.ChoiceField(label=_("Size"), choices=[*BLANK, *CompanySize.choices], required=False)
     country = forms.CharField(label=_("Country (ISO code)"), max_length=2, required=False,
                               initial="BG")
     region = forms.CharField(label=_("Region"), max_length=100, required=False)
@@ -73,7 +73,7 @@ class CompanyForm(forms.Form):
     stage = forms.ChoiceField(label=_("Relationship stage"), choices=Stage.choices,
                               initial=Stage.PROSPECT)
     tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices, initial=Tier.STANDARD)
-    source = forms.ChoiceField(label=_("Source"), choices=BLANK + Source.choices, required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=[*BLANK, *Source.choices], required=False)
     owner = forms.ChoiceField(label=_("Owner"), required=False)
     team = forms.ChoiceField(label=_("Team"), required=False)
     referred_by = forms.CharField(label=_("Referred by"), required=False, widget=CompanyPicker())
@@ -187,7 +187,7 @@ class ContactForm(forms.Form):
     phones = forms.CharField(label=_("Phones"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=_("One per line, e.g. 0888 123 456."))
     preferred_channel = forms.ChoiceField(label=_("Preferred channel"), required=False,
-                                          choices=BLANK + Channel.choices)
+                                          choices=[*BLANK, *Channel.choices])
     marketing_consent = forms.BooleanField(label=_("Agrees to receive marketing"), required=False)
     consent_date = forms.CharField(label=_("Consent date"), required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}))
@@ -313,7 +313,7 @@ class CompanyFilterForm(forms.Form):
 class ContactFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100)
     consent = forms.ChoiceField(required=False, choices=[("", ""), ("yes", "yes"), ("no", "no")])
-    channel = forms.ChoiceField(required=False, choices=BLANK + Channel.choices)
+    channel = forms.ChoiceField(required=False, choices=[*BLANK, *Channel.choices])
     company = forms.IntegerField(required=False, min_value=1)
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in CONTACT_SORTS])
 

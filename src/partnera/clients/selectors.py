@@ -9,9 +9,10 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from partnera.clients.identifiers import search_words
 from partnera.clients.models import Attachment, Company, Contact, Note, SavedView, Tag
+from partnera.clients.regions import BG_REGIONS
 from partnera.core.pagination import Page, bounded_count, keyset_page
 from partnera.core.records import get_visible
-from partnera.core.visibility import visible_q
+from partnera.core.visibility import visible_branches, visible_q
 
 COMPANY_SORTS = {
     "name": ("legal_name", False),
@@ -93,7 +94,8 @@ def company_page(*, user, filters: CompanyFilters | None = None, sort: str = "na
                  cursor: str | None = None, size: int = 50) -> Page:
     field_name, descending = COMPANY_SORTS.get(sort, COMPANY_SORTS["name"])
     qs = _with_list_relations(company_list(user=user, filters=filters))
-    return keyset_page(qs, field=field_name, descending=descending, cursor=cursor, size=size)
+    return keyset_page(qs, field=field_name, descending=descending, cursor=cursor, size=size,
+                       branches=visible_branches(user))
 
 
 def company_count(*, user, filters: CompanyFilters | None = None) -> tuple[int, bool]:
@@ -210,9 +212,9 @@ def saved_view_list(*, user, list_name: str = "companies") -> QuerySet[SavedView
 
 
 def filter_choices_regions(*, user) -> list[str]:
-    """Distinct regions among the visible companies, for the filter drop-down (bounded)."""
-    qs = company_visible(user=user).exclude(region="").order_by("region")
-    return list(qs.values_list("region", flat=True).distinct()[:200])
+    """The regions the filter offers: Bulgaria's 28 regions (the same for every user, so it
+    reveals nothing about records the user may not see)."""
+    return list(BG_REGIONS)
 
 
 def company_search_q(query: str) -> Q:

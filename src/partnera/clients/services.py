@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import IntegrityError, models, transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnera.clients import identifiers as ids
@@ -86,6 +87,17 @@ ALLOWED_UPLOADS = {
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+def _column_names(obj: models.Model, fields: Iterable[str]) -> list[str]:
+    """The attribute names save(update_fields=…) takes for these model fields (`owner` → `owner_id`)."""
+    names = []
+    for name in fields:
+        field = obj._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise TypeError(f"{type(obj).__name__}.{name} is not a concrete field")
+        names.append(field.attname)
+    return names
+
 
 def _require_visible(actor, company: Company) -> None:
     """Views and API handlers hand the services records read through the selectors; the rule
@@ -387,7 +399,7 @@ def company_update(*, actor, company: Company, data: dict, expected_version: int
         raise ValidationFailed(fields=errors)
     company.search_text = _company_search_text(company)
     fields = [f for f in COMPANY_FIELDS if f != "tags"]
-    db_fields = [company._meta.get_field(f).attname for f in fields] + ["search_text"]
+    db_fields = [*_column_names(company, fields), "search_text"]
     try:
         with transaction.atomic():
             bump_version(company, expected_version=expected_version, fields=db_fields)
@@ -525,7 +537,7 @@ def contact_update(*, actor, contact: Contact, data: dict, expected_version: int
     if errors:
         raise ValidationFailed(fields=errors)
     contact.search_text = _contact_search_text(contact)
-    db_fields = [contact._meta.get_field(f).attname for f in CONTACT_FIELDS] + ["search_text"]
+    db_fields = [*_column_names(contact, CONTACT_FIELDS), "search_text"]
     bump_version(contact, expected_version=expected_version, fields=db_fields)
     changes = diff(before, snapshot(contact, CONTACT_FIELDS))
     if changes:
@@ -678,6 +690,7 @@ def attachment_add(*, actor, company: Company, upload: UploadedFile, description
     if not can_change(actor, company):
         raise PermissionDenied()
     name, content_type = _check_upload(upload)
+    assert upload.size is not None  # _check_upload turns away a file without a size
     try:
         description = _text(description)
     except ValidationError as exc:

@@ -123,7 +123,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": HOME / "partnera.sqlite3",
+            "NAME": str(HOME / "partnera.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE: writers take the lock at BEGIN, so concurrent writers queue
                 # instead of failing with "database is locked" half-way through a transaction.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pydantic
@@ -151,7 +152,7 @@ class StrictJsonParser(Parser):
 
 # --- mapping errors to HTTP (the one place) --------------------------------------------------------
 
-def _messages_for(error: dict) -> str:
+def _messages_for(error: Mapping[str, Any]) -> str:
     """A translatable message for one pydantic error (pydantic's own English is the fallback)."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
@@ -207,7 +208,7 @@ def _field_of(loc: tuple | list) -> str:
     return parts[0] if parts else NON_FIELD
 
 
-def validation_fields(errors: list[dict]) -> dict[str, list[str]]:
+def validation_fields(errors: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for error in errors:
         message = _messages_for(error)

@@ -93,8 +93,13 @@ def is_valid_cursor(cursor: str) -> bool:
 
 
 def keyset_page(qs: QuerySet, *, field: str, descending: bool, cursor: str | None,
-                size: int) -> Page:
-    """One page of `qs` ordered by (`field`, id). An invalid cursor starts from the beginning."""
+                size: int, branches: list[Q] | None = None) -> Page:
+    """One page of `qs` ordered by (`field`, id). An invalid cursor starts from the beginning.
+
+    `branches` (the separate grants of the visibility rule, already applied to `qs` as one OR)
+    lets each grant walk its own index: the page's rows are the first of the union of each
+    grant's first `size + 1`, so an OR that covers most of the table never sorts all of it.
+    """
     decoded = _position(qs, field, _decode(cursor) if cursor else None)
     backwards = bool(decoded and decoded[2])
     forward_desc = descending
@@ -104,7 +109,13 @@ def keyset_page(qs: QuerySet, *, field: str, descending: bool, cursor: str | Non
         value, pk, _ = decoded
         op = "lt" if walk_desc else "gt"
         qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
-    rows = list(qs.order_by(*order)[: size + 1])
+    qs = qs.order_by(*order)
+    if branches:
+        keys: set[int] = set()
+        for branch in branches:
+            keys.update(qs.filter(branch).values_list("pk", flat=True)[: size + 1])
+        qs = qs.filter(pk__in=keys)
+    rows = list(qs[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

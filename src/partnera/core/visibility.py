@@ -14,6 +14,8 @@ Models below a root record (contacts, notes, files below a company) pass `root="
 from __future__ import annotations
 
 import contextlib
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -81,26 +83,39 @@ def _pk_path(root: str) -> str:
     return "pk" if not root else root[:-2] + "_id"
 
 
-def visible_q(user, *, root: str = "", record_type: str = "clients.company") -> Q:
-    """Q that keeps the rows of a model the user may see. `root` leads to the owned record."""
+def visible_branches(user, *, root: str = "", record_type: str = "clients.company") -> list[Q] | None:
+    """The rule as its separate grants (own, shared, team, team members, department rules).
+
+    None means the user sees every record. Lists walk each grant through its own index and merge
+    the pages (core.pagination.keyset_page), which stays fast when one grant covers most rows.
+    """
     scope = scope_for(user)
     if scope.user_id is None:
-        return NOTHING
+        return []
     if scope.sees_all:
-        return Q()
+        return None
     share_model = apps.get_model("core", "RecordShare")
     shared = share_model.objects.filter(user_id=scope.user_id, record_type=record_type).values(
         "record_id"
     )
-    q = Q(**{f"{root}owner_id": scope.user_id}) | Q(**{f"{_pk_path(root)}__in": shared})
+    branches = [Q(**{f"{root}owner_id": scope.user_id}), Q(**{f"{_pk_path(root)}__in": shared})]
     if scope.team_ids:
-        q |= Q(**{f"{root}team_id__in": scope.team_ids})
+        branches.append(Q(**{f"{root}team_id__in": scope.team_ids}))
     if scope.member_ids:
-        q |= Q(**{f"{root}owner_id__in": scope.member_ids})
+        branches.append(Q(**{f"{root}owner_id__in": scope.member_ids}))
     if scope.role == Role.DEPARTMENT:
-        for rule in _department_rules:
-            q |= rule(user, root)
-    return q
+        branches.extend(rule(user, root) for rule in _department_rules)
+    return branches
+
+
+def visible_q(user, *, root: str = "", record_type: str = "clients.company") -> Q:
+    """Q that keeps the rows of a model the user may see. `root` leads to the owned record."""
+    branches = visible_branches(user, root=root, record_type=record_type)
+    if branches is None:
+        return Q()
+    if not branches:
+        return NOTHING
+    return functools.reduce(operator.or_, branches)
 
 
 def can_see_confidential(user) -> bool:

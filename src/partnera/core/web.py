@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import render
 
 from partnera.core.errors import DomainError, NotFound, PermissionDenied
+
+if TYPE_CHECKING:
+    from partnera.people.models import User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """For type checking only: the request of a view behind login_required, whose `user` is an
+    account (never AnonymousUser). Annotate such a view's `request` with it."""
+
+    user: User
 
 
 def add_errors_to_form(form, error: DomainError) -> None:

@@ -24,7 +24,7 @@ from partnera.core.errors import DomainError, PermissionDenied
 from partnera.core.middleware import UserLanguageMiddleware
 from partnera.core.pagination import bounded_count, keyset_page
 from partnera.core.visibility import is_administrator
-from partnera.core.web import add_errors_to_form, web_errors
+from partnera.core.web import AuthenticatedHttpRequest, add_errors_to_form, web_errors
 from partnera.people import selectors, services
 from partnera.people.forms import (
     DepartmentForm,
@@ -77,7 +77,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,7 +117,7 @@ def _profile_page(request, *, form=None, token_form=None, new_secret=None,
 @login_required
 @never_cache
 @web_errors
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _profile_page(request)
     form = ProfileForm(request.POST)
@@ -139,7 +139,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 @web_errors
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TokenCreateForm(request.POST)
     if form.is_valid():
         try:
@@ -156,7 +156,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @web_errors
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     token = selectors.token_get(user=request.user, pk=pk)
     services.token_revoke(actor=request.user, token=token)
     messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
@@ -178,7 +178,7 @@ def administrator_only(view):
 
 
 @administrator_only
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     search = UserSearchForm(request.GET)
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
     users = selectors.user_list(query=query)
@@ -191,7 +191,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_only
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -208,7 +208,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_only
-def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def user_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     subject = selectors.user_get(pk=pk)
     if request.method == "POST":
         form = UserEditForm(request.POST)
@@ -229,7 +229,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @administrator_only
-def user_password(request: HttpRequest, pk: int) -> HttpResponse:
+def user_password(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     subject = selectors.user_get(pk=pk)
     form = PasswordSetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -249,7 +249,7 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 @administrator_only
 @require_POST
-def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def user_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     subject = selectors.user_get(pk=pk)
     try:
         subject = services.user_deactivate(actor=request.user, user=subject)
@@ -263,7 +263,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @administrator_only
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "people/team_list.html", {
         "teams": selectors.team_list(), "departments": selectors.department_list(),
     })
@@ -292,12 +292,12 @@ def _team_form_page(request, *, team=None):
 
 
 @administrator_only
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _team_form_page(request)
 
 
 @administrator_only
-def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def team_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _team_form_page(request, team=selectors.team_get(pk=pk))
 
 
@@ -324,10 +324,10 @@ def _department_form_page(request, *, department=None):
 
 
 @administrator_only
-def department_create(request: HttpRequest) -> HttpResponse:
+def department_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _department_form_page(request)
 
 
 @administrator_only
-def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def department_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _department_form_page(request, department=selectors.department_get(pk=pk))

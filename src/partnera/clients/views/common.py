@@ -15,12 +15,16 @@ PAGE_SIZE = getattr(settings, "PARTNERA_PAGE_SIZE", 50)
 def partial_for(request, target: str) -> bool:
     """Is this an HTMX request that swaps only `target` (not a history restore)?"""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request and htmx.target == target
+    if not htmx:
+        return False
+    return not htmx.history_restore_request and htmx.target == target
 
 
 def is_htmx(request) -> bool:
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    if not htmx:
+        return False
+    return not htmx.history_restore_request
 
 
 def active_users() -> list:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -43,7 +45,7 @@ from partnera.core.errors import (
 from partnera.core.roles import Role
 from partnera.core.timeline import company_timeline as timeline_of
 from partnera.core.visibility import can_change, can_delete
-from partnera.core.web import add_errors_to_form, web_errors
+from partnera.core.web import AuthenticatedHttpRequest, add_errors_to_form, web_errors
 from partnera.people import selectors as people_selectors
 
 FILTER_KEYS = {"q", "stage", "tier", "owner", "team", "tag", "region", "industry", "sort"}
@@ -216,7 +218,7 @@ def _picker_labels(company) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 @web_errors
-def company_create(request: HttpRequest) -> HttpResponse:
+def company_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         form = CompanyForm(request.POST, user=user, **_form_kwargs(user))
@@ -271,7 +273,7 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
                   {"form": form, "company": company, "conflict": conflict}, status=status)
 
 
-CHECKS = {
+CHECKS: dict[str, Callable[[str], Any]] = {
     "eik": identifiers.normalize_eik,
     "vat_number": identifiers.normalize_vat,
     "phones": identifiers.normalize_phones,
@@ -291,7 +293,7 @@ def company_check(request: HttpRequest) -> HttpResponse:
     if request.GET.get("pk"):
         company = selectors.company_get(user=request.user, pk=request.GET["pk"])
     form = CompanyForm(request.GET, user=request.user, company=company)
-    problems: list[str] = list(form.errors.get(name, []))
+    problems: list[str] = [str(p) for p in form.errors.get(name, [])]
     raw = request.GET.get(name, "")
     if not problems:
         try:
@@ -319,7 +321,7 @@ def company_autocomplete(request: HttpRequest) -> HttpResponse:
     """Visible companies matching what was typed (the company pickers; only what the user sees)."""
     query = request.GET.get("q", "")
     if not query:
-        query = next((v for k, v in request.GET.items() if k.endswith("_label")), "")
+        query = next((request.GET[k] for k in request.GET if k.endswith("_label")), "")
     companies = selectors.company_autocomplete(user=request.user, query=query[:100], limit=10)
     return render(request, "clients/partials/autocomplete.html",
                   {"companies": companies, "query": query})

@@ -155,7 +155,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 @web_errors
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = selectors.attachment_get(user=request.user, pk=pk)
     try:
         handle = attachment.file.open("rb")

@@ -204,3 +204,39 @@ def test_bounded_count_caps(companies):
 def test_bounded_count_ignores_ordering_and_is_one_query(companies, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert bounded_count(Company.objects.order_by("-legal_name"), cap=5) == (5, True)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("size", [1, 2, 3, 5])
+def test_branches_walk_the_same_pages_as_the_plain_or(make_user, descending, size):
+    """Given rows granted by overlapping grants (owner, team), walking each grant's own index
+    and merging gives exactly the pages of the single OR query, forward and back."""
+    from django.db.models import Q
+
+    from partnera.people.tests.factories import TeamFactory
+
+    owner, other = make_user(), make_user()
+    team, elsewhere = TeamFactory(), TeamFactory()
+    for n, name in enumerate(NAMES * 2):
+        CompanyFactory(legal_name=name, owner=owner if n % 3 == 0 else other,
+                       team=team if n % 2 == 0 else elsewhere)
+    branches = [Q(owner=owner), Q(team=team)]
+    granted = Company.objects.filter(branches[0] | branches[1])
+    expected = list(granted.order_by(*(["-legal_name", "-pk"] if descending
+                                       else ["legal_name", "pk"])).values_list("pk", flat=True))
+    assert 0 < len(expected) < Company.objects.count()
+
+    seen, cursor, pages = [], None, []
+    while True:
+        page = keyset_page(granted, field="legal_name", descending=descending, cursor=cursor,
+                           size=size, branches=branches)
+        pages.append(page)
+        seen.extend(ids(page))
+        if not page.has_next:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+    back = keyset_page(granted, field="legal_name", descending=descending,
+                       cursor=pages[-1].prev_cursor, size=size, branches=branches)
+    if len(pages) > 1:
+        assert ids(back) == ids(pages[-2])

@@ -531,9 +531,16 @@ def get_attachment(request, attachment_id: int):
 def download_attachment(request, attachment_id: int):
     """The file itself, streamed; only when you can see its company (else 404)."""
     attachment = selectors.attachment_get(user=request.auth, pk=attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except OSError:
+        raise NotFound() from None
     services.attachment_downloaded(actor=request.auth, attachment=attachment)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True,
-                        filename=attachment.original_name, content_type=attachment.content_type)
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @router.delete("/attachments/{attachment_id}", response={204: None}, tags=["files"])

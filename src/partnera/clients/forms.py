@@ -13,15 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from partnera.clients.models import Channel, CompanySize, LegalForm, Source, Stage, Tier
 from partnera.clients.selectors import COMPANY_SORTS, CONTACT_SORTS, CompanyFilters, ContactFilters
 from partnera.core.formatting import format_phone
-from partnera.core.roles import Role
-from partnera.core.visibility import can_see_confidential
+from partnera.core.visibility import can_assign, can_see_confidential
 
 BLANK = [("", "—")]
 
 
-def may_assign(user) -> bool:
-    """Owner and team are chosen by a head of sales or an administrator."""
-    return bool(user.is_superuser or user.role in (Role.HEAD_OF_SALES, Role.ADMINISTRATOR))
+may_assign = can_assign  # the form shows owner and team to those the rule lets choose them
 
 
 def _lines(values) -> str:
@@ -89,7 +86,7 @@ class CompanyForm(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 3}))
     financial_notes = forms.CharField(label=_("Financial notes"), max_length=5000, required=False,
                                       widget=forms.Textarea(attrs={"rows": 3}))
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)  # required when editing: see __init__
 
     CONFIDENTIAL = ("credit_limit", "payment_terms_days", "credit_terms", "financial_notes")
     SECTIONS = {
@@ -110,7 +107,10 @@ class CompanyForm(forms.Form):
         if company is None:
             del self.fields["version"]
         if may_assign(user):
-            self.fields["owner"].choices = BLANK + [(str(u.pk), str(u)) for u in users]
+            owners = list(users)
+            if company is not None and company.owner is not None and company.owner not in owners:
+                owners.append(company.owner)  # an inactive owner stays until someone is chosen
+            self.fields["owner"].choices = BLANK + [(str(u.pk), str(u)) for u in owners]
             self.fields["team"].choices = BLANK + [(str(t.pk), str(t)) for t in teams]
         else:
             del self.fields["owner"]
@@ -193,7 +193,7 @@ class ContactForm(forms.Form):
                                    widget=forms.DateInput(attrs={"type": "date"}))
     consent_source = forms.CharField(label=_("Consent source"), max_length=200, required=False,
                                      help_text=_("Where the consent was given (form, meeting …)."))
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)  # required when editing: see __init__
 
     def __init__(self, *args, contact=None, company=None, **kwargs):
         initial = kwargs.pop("initial", None) or {}
@@ -228,7 +228,7 @@ class NoteForm(forms.Form):
     body = forms.CharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Write a note…")}))
     contact = forms.ChoiceField(label=_("About"), required=False)
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)  # required when editing: see __init__
 
     def __init__(self, *args, contacts=(), editing=False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -190,6 +190,15 @@ class Note(BusinessRecord):
     def __str__(self) -> str:
         return self.body[:60]
 
+    @property
+    def contact_shown(self) -> Contact | None:
+        """The contact the note is about, while that person is still at the note's company:
+        after a move (or deletion) the note must not reveal where they went."""
+        contact = self.contact
+        if contact is None or contact.deleted_at or contact.company_id != self.company_id:
+            return None
+        return contact
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Stored under a random name: the user's file name is data, never a path.

@@ -73,7 +73,7 @@ def _changes(*, user, company_id, limit, before):
     return entries
 
 
-LINKED_COMPANY_FIELDS = {"parent", "referred_by"}
+LINKED_COMPANY_FIELDS = {"parent", "referred_by", "company"}
 
 
 def _visible_linked_ids(user, rows) -> set[int]:

@@ -25,6 +25,7 @@ from partnera.clients.models import (
     SavedView,
     Tag,
 )
+from partnera.clients.permissions import can_edit_note
 from partnera.core.audit import audit_record, diff, snapshot
 from partnera.core.errors import (
     Conflict,
@@ -37,6 +38,7 @@ from partnera.core.models import AuditEntry, RecordShare
 from partnera.core.records import bump_version
 from partnera.core.roles import Role
 from partnera.core.visibility import (
+    can_assign,
     can_change,
     can_delete,
     can_see_confidential,
@@ -59,6 +61,7 @@ CONTACT_FIELDS = [
     "company", "first_name", "last_name", "position", "department", "emails", "phones",
     "preferred_channel", "marketing_consent", "consent_date", "consent_source",
 ]
+AUDITED_CONTACT_FIELDS = [*CONTACT_FIELDS, "company_id"]
 def EIK_TAKEN() -> str:
     return _("A company with this EIK is already in the client base.")
 
@@ -309,8 +312,14 @@ def _without_confidential(*, actor, data: dict) -> dict:
 
 def _check_company_rules(*, actor, company: Company, data: dict, before: dict | None,
                          errors: dict) -> None:
+    privileged = actor is None or can_assign(actor)
+    if "team" in data and not privileged and "team" not in errors:
+        # A new company goes to the creator's team; an existing one keeps its team.
+        allowed_team = before.get("team_id") if before is not None else getattr(actor, "team_id", None)
+        if company.team_id != allowed_team:
+            errors.setdefault("team", []).append(
+                _("Only a head of sales or an administrator moves clients between teams."))
     if "owner" in data and actor is not None and "owner" not in errors:
-        privileged = actor.is_superuser or actor.role in (Role.ADMINISTRATOR, Role.HEAD_OF_SALES)
         # A new company may only be the creator's own; an existing one keeps its owner.
         allowed_owner = before.get("owner_id") if before is not None else actor.pk
         if not privileged and company.owner_id != allowed_owner:
@@ -387,6 +396,7 @@ def company_update(*, actor, company: Company, data: dict, expected_version: int
     data = _without_confidential(actor=actor, data=data)
     before = snapshot(company, AUDITED_COMPANY_FIELDS)
     before["owner_id"] = company.owner_id
+    before["team_id"] = company.team_id
     errors = _clean_into(company, data, COMPANY_FIELDS, _company_cleaners(actor))
     _check_company_rules(actor=actor, company=company, data=data, before=before, errors=errors)
     tags = None
@@ -476,7 +486,7 @@ def company_unshare(*, actor, company: Company, user) -> None:
     ).delete()
     if deleted:
         forget_scope(user)
-        audit_record(actor=actor, action=AuditEntry.Action.SHARE, obj=company,
+        audit_record(actor=actor, action=AuditEntry.Action.UNSHARE, obj=company,
                      company_id=company.pk, changes={"shared_with": [user.get_username(), None]})
 
 
@@ -517,7 +527,7 @@ def contact_create(*, actor, data: dict) -> Contact:
     contact.save()
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=contact,
                  company_id=contact.company_id,
-                 changes={k: [None, v] for k, v in snapshot(contact, CONTACT_FIELDS).items()
+                 changes={k: [None, v] for k, v in snapshot(contact, AUDITED_CONTACT_FIELDS).items()
                           if v not in (None, "", [], False)})
     return contact
 
@@ -529,7 +539,7 @@ def contact_update(*, actor, contact: Contact, data: dict, expected_version: int
         raise PermissionDenied()
     if expected_version is not None and expected_version != contact.version:
         raise VersionConflict()
-    before = snapshot(contact, CONTACT_FIELDS)
+    before = snapshot(contact, AUDITED_CONTACT_FIELDS)
     errors = _clean_into(contact, data, CONTACT_FIELDS, _contact_cleaners(actor))
     if contact.company_id and "company" in data and not can_change(actor, contact.company):
         errors.setdefault("company", []).append(_("Choose a company you can see."))
@@ -539,7 +549,7 @@ def contact_update(*, actor, contact: Contact, data: dict, expected_version: int
     contact.search_text = _contact_search_text(contact)
     db_fields = [*_column_names(contact, CONTACT_FIELDS), "search_text"]
     bump_version(contact, expected_version=expected_version, fields=db_fields)
-    changes = diff(before, snapshot(contact, CONTACT_FIELDS))
+    changes = diff(before, snapshot(contact, AUDITED_CONTACT_FIELDS))
     if changes:
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=contact,
                      company_id=contact.company_id, changes=changes)
@@ -615,17 +625,10 @@ def _safe_int(value: Any) -> int:
         return -1
 
 
-def _may_edit_note(actor, note: Note) -> bool:
-    if actor is None:
-        return True
-    return note.created_by_id == actor.pk or actor.is_superuser or actor.role in (
-        Role.ADMINISTRATOR, Role.HEAD_OF_SALES)
-
-
 @transaction.atomic
 def note_update(*, actor, note: Note, data: dict, expected_version: int | None) -> Note:
     _require_visible(actor, note.company)
-    if not _may_edit_note(actor, note):
+    if not can_edit_note(actor, note):
         raise PermissionDenied(_("Only the author of a note (or a head of sales) may change it."))
     if expected_version is not None and expected_version != note.version:
         raise VersionConflict()
@@ -644,7 +647,7 @@ def note_update(*, actor, note: Note, data: dict, expected_version: int | None) 
 @transaction.atomic
 def note_delete(*, actor, note: Note) -> Note:
     _require_visible(actor, note.company)
-    if not _may_edit_note(actor, note):
+    if not can_edit_note(actor, note):
         raise PermissionDenied(_("Only the author of a note (or a head of sales) may delete it."))
     note.deleted_at = timezone.now()
     note.deleted_by = actor

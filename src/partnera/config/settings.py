@@ -29,11 +29,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 HOME = Path(env("HOME", str(Path.cwd() / "var"))).resolve()
 PRODUCTION = env("ENV", "development") == "production"
-TESTING = env_bool("TESTING") or "pytest" in sys.modules
+TESTING = not PRODUCTION and (env_bool("TESTING") or "pytest" in sys.modules)
 
 _INSECURE_KEY = "insecure-development-key-do-not-use-in-production"
 SECRET_KEY = env("SECRET_KEY", _INSECURE_KEY)
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+DEBUG = env_bool("DEBUG", default=False)  # tracebacks only when a developer asks for them
 
 if PRODUCTION:
     if SECRET_KEY == _INSECURE_KEY or len(SECRET_KEY) < 32:
@@ -184,6 +184,7 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
     SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

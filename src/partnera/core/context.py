@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Channel:
     WEB = "web"
@@ -21,12 +23,12 @@ class Channel:
     SYSTEM = "system"
 
     CHOICES = [
-        (WEB, "web"),
-        (API, "API"),
-        (IMPORT, "import"),
-        (JOB, "job"),
-        (CLI, "CLI"),
-        (SYSTEM, "system"),
+        (WEB, _("web")),
+        (API, _("API")),
+        (IMPORT, _("import")),
+        (JOB, _("job")),
+        (CLI, _("command line")),
+        (SYSTEM, _("system")),
     ]
 
 

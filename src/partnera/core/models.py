@@ -76,6 +76,7 @@ class AuditEntry(models.Model):
         TOKEN_REVOKE = "token_revoke", _("API token revoked")
         DOWNLOAD = "download", _("downloaded")
         SHARE = "share", _("shared")
+        UNSHARE = "unshare", _("unshared")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -30,7 +30,10 @@ def get_visible(queryset: QuerySet[M], pk, *, user, company_id_attr: str | None 
     model = queryset.model
     manager = getattr(model, "all_objects", model._default_manager)
     hidden = manager.filter(pk=pk).first()
-    if hidden is not None and getattr(hidden, "deleted_at", None) is None:
+    # A record below a deleted company is gone, not denied: no access-denied entry for it.
+    root = getattr(hidden, "company", None) if company_id_attr == "company_id" else None
+    if (hidden is not None and getattr(hidden, "deleted_at", None) is None
+            and getattr(root, "deleted_at", None) is None):
         audit_record(
             actor=user,
             action=AuditEntry.Action.ACCESS_DENIED,

@@ -44,6 +44,7 @@ class Scope:
     sees_all: bool
     team_ids: tuple[int, ...]  # teams whose records the user sees by team
     member_ids: tuple[int, ...]  # owners whose records the user sees (a head's team members)
+    headed_team_ids: tuple[int, ...] = ()  # teams a head of sales leads
 
 
 def scope_for(user) -> Scope:
@@ -59,6 +60,7 @@ def scope_for(user) -> Scope:
         team_model = apps.get_model("people", "Team")
         team_ids: set[int] = set()
         member_ids: set[int] = set()
+        headed: list[int] = []
         if user.team_id and team_model.objects.filter(pk=user.team_id, shares_clients=True).exists():
             team_ids.add(user.team_id)
         if user.role == Role.HEAD_OF_SALES:
@@ -68,7 +70,8 @@ def scope_for(user) -> Scope:
             member_ids.update(
                 user_model.objects.filter(team_id__in=headed).values_list("pk", flat=True)
             )
-        scope = Scope(user.pk, user.role, False, tuple(sorted(team_ids)), tuple(sorted(member_ids)))
+        scope = Scope(user.pk, user.role, False, tuple(sorted(team_ids)), tuple(sorted(member_ids)),
+                      tuple(sorted(headed)))
     with contextlib.suppress(AttributeError):
         user._partnera_scope = scope
     return scope
@@ -141,9 +144,26 @@ def can_delete(user, record: Model) -> bool:
     """Deleting a client record is for its owner, a head of sales over it, or an administrator."""
     if user is None or not user.is_authenticated:
         return False
-    if user.is_superuser or user.role in (Role.ADMINISTRATOR, Role.HEAD_OF_SALES):
+    if user.is_superuser or user.role == Role.ADMINISTRATOR:
+        return True
+    if user.role == Role.HEAD_OF_SALES and heads_record(user, record):
         return True
     return getattr(record, "owner_id", None) == user.pk
+
+
+def heads_record(user, record: Model) -> bool:
+    """Is the record in a team this head of sales leads (by team, or owned by a member)?"""
+    if user.role != Role.HEAD_OF_SALES:
+        return False
+    scope = scope_for(user)
+    return (getattr(record, "owner_id", None) in scope.member_ids
+            or getattr(record, "team_id", None) in scope.headed_team_ids)
+
+
+def can_assign(user) -> bool:
+    """Choosing a client's owner and team is for a head of sales or an administrator."""
+    return bool(user and user.is_authenticated
+                and (user.is_superuser or user.role in (Role.HEAD_OF_SALES, Role.ADMINISTRATOR)))
 
 
 def is_administrator(user) -> bool:

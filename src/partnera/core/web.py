@@ -34,7 +34,9 @@ def add_errors_to_form(form, error: DomainError) -> None:
 
 
 def web_errors(view):
-    """NotFound answers 404 and PermissionDenied 403 (never a traceback)."""
+    """NotFound answers 404, PermissionDenied 403, and any other domain error its own status with
+    its message on an error page (never a traceback). Views that can show an error next to a
+    field catch ValidationFailed themselves first."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -44,6 +46,8 @@ def web_errors(view):
             raise Http404() from None
         except PermissionDenied as exc:
             return render(request, "403.html", {"message": exc.message}, status=403)
+        except DomainError as exc:
+            return render(request, "core/error.html", {"error": exc}, status=exc.status)
 
     return wrapper
 

@@ -25,6 +25,7 @@ from partnera.clients.forms import (
     ShareForm,
     may_assign,
 )
+from partnera.clients.permissions import can_edit_note
 from partnera.clients.selectors import COMPANY_SORTS
 from partnera.clients.views.common import (
     PAGE_SIZE,
@@ -42,7 +43,6 @@ from partnera.core.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from partnera.core.roles import Role
 from partnera.core.timeline import company_timeline as timeline_of
 from partnera.core.visibility import can_change, can_delete
 from partnera.core.web import AuthenticatedHttpRequest, add_errors_to_form, web_errors
@@ -169,8 +169,7 @@ def detail_context(request: HttpRequest, company, *, note_form=None, file_form=N
 
 
 def _editable_note_ids(user, notes) -> set[int]:
-    privileged = user.is_superuser or user.role in (Role.ADMINISTRATOR, Role.HEAD_OF_SALES)
-    return {n.pk for n in notes if privileged or n.created_by_id == user.pk}
+    return {n.pk for n in notes if can_edit_note(user, n)}
 
 
 def _older_cursor(entries) -> str:

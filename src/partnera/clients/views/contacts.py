@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from partnera.clients import selectors, services
 from partnera.clients.forms import ContactFilterForm, ContactForm, NoteForm
 from partnera.clients.models import Channel
+from partnera.clients.permissions import can_edit_note
 from partnera.clients.views.common import PAGE_SIZE, is_htmx, partial_for
 from partnera.core.errors import PermissionDenied, ValidationFailed, VersionConflict
-from partnera.core.roles import Role
 from partnera.core.visibility import can_change
 from partnera.core.web import add_errors_to_form, web_errors
 
@@ -49,10 +49,9 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 def _contact_context(request, contact, *, note_form=None) -> dict:
     user = request.user
     notes = list(selectors.contact_notes(user=user, contact=contact)[:100])
-    privileged = user.is_superuser or user.role in (Role.ADMINISTRATOR, Role.HEAD_OF_SALES)
     return {
         "contact": contact, "company": contact.company, "notes": notes,
-        "note_editable": {n.pk for n in notes if privileged or n.created_by_id == user.pk},
+        "note_editable": {n.pk for n in notes if can_edit_note(user, n)},
         "note_form": note_form or NoteForm(),
         "can_change": can_change(user, contact.company),
     }

@@ -12,18 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from partnera.clients import selectors, services
 from partnera.clients.forms import AttachmentForm, NoteForm
+from partnera.clients.permissions import can_edit_note
 from partnera.clients.views.common import is_htmx, timeline_rows
 from partnera.clients.views.companies import TIMELINE_SIZE, _older_cursor, detail_context
 from partnera.core.errors import PermissionDenied, ValidationFailed, VersionConflict
-from partnera.core.roles import Role
 from partnera.core.timeline import company_timeline
 from partnera.core.visibility import can_change
 from partnera.core.web import add_errors_to_form, web_errors
-
-
-def _may_edit(user, note) -> bool:
-    return (note.created_by_id == user.pk or user.is_superuser
-            or user.role in (Role.ADMINISTRATOR, Role.HEAD_OF_SALES))
 
 
 def _note_data(form) -> dict:
@@ -54,7 +49,7 @@ def note_create(request: HttpRequest, pk: int) -> HttpResponse:
         entries = company_timeline(user=user, company_id=company.pk, limit=TIMELINE_SIZE)
         return render(request, "clients/partials/notes_card.html", {
             "company": company, "notes": notes, "can_change": can_change(user, company),
-            "note_editable": {n.pk for n in notes if _may_edit(user, n)},
+            "note_editable": {n.pk for n in notes if can_edit_note(user, n)},
             "note_form": NoteForm(contacts=contacts) if saved else form,
             "timeline": timeline_rows(entries), "timeline_more": _older_cursor(entries),
             "timeline_oob": saved,
@@ -81,7 +76,7 @@ def note_item(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_htmx(request):
         return redirect(_back_to(note))
     return render(request, "clients/partials/note_item.html",
-                  {"note": note, "editable": _may_edit(request.user, note)})
+                  {"note": note, "editable": can_edit_note(request.user, note)})
 
 
 @login_required
@@ -90,7 +85,7 @@ def note_item(request: HttpRequest, pk: int) -> HttpResponse:
 def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     note = selectors.note_get(user=user, pk=pk)
-    if not _may_edit(user, note):
+    if not can_edit_note(user, note):
         raise PermissionDenied(
             _("Only the author of a note (or a head of sales) may change it."))
     status = 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from partnera.clients.demo import DEMO_PASSWORD, build_demo, demo_logins
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None,
                             help="random seed, for the same data every time")
         parser.add_argument("--quiet", action="store_true", help="do not print progress")
+        parser.add_argument("--force", action="store_true",
+                            help="load demo data even under PARTNERA_ENV=production")
         parser.add_argument("--if-empty", action="store_true",
                             help="load the demo only into a database without users; otherwise "
                                  "just print the demo logins (what `make run` does)")
@@ -31,6 +34,9 @@ class Command(BaseCommand):
                **options):
         if companies < 0:
             raise CommandError("--companies must be 0 or more.")
+        if settings.PRODUCTION and not options.get("force"):
+            raise CommandError("This is a production installation (PARTNERA_ENV=production): demo "
+                               "users have published passwords. Use --force only on a test copy.")
         if if_empty and User.objects.exists():
             logins = demo_logins()
             if logins:

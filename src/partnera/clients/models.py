@@ -132,7 +132,9 @@ class Company(BusinessRecord):
                          condition=Q(deleted_at__isnull=True)),
             models.Index(fields=["owner", "legal_name", "id"], name="company_owner_name_idx"),
             models.Index(fields=["team", "legal_name", "id"], name="company_team_name_idx"),
-            models.Index(fields=["stage", "tier"], name="company_stage_tier_idx"),
+            # Filtered lists ("active key accounts") walk this in name order.
+            models.Index(fields=["stage", "tier", "legal_name", "id"], name="company_stage_tier_idx",
+                         condition=Q(deleted_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -108,7 +108,10 @@ def keyset_page(qs: QuerySet, *, field: str, descending: bool, cursor: str | Non
     if decoded:
         value, pk, _ = decoded
         op = "lt" if walk_desc else "gt"
-        qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
+        # The leading `>=` (or `<=`) bound gives the index a range to start from; the OR alone
+        # makes PostgreSQL scan from the beginning of the index.
+        qs = qs.filter(Q(**{f"{field}__{op}e": value}),
+                       Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
     qs = qs.order_by(*order)
     if branches:
         keys: set[int] = set()

@@ -234,13 +234,21 @@ FINANCIAL_NOTES = [
     "Банкова гаранция до края на годината.",
 ]
 
+# Foreign partners: (country, legal-form suffix, cities, name stems, (activity word, industry)).
 FOREIGN = [
-    ("Danube Logistics GmbH", "DE", "Логистика и транспорт"),
-    ("Carpathia Trading SRL", "RO", "Търговия на едро"),
-    ("Hellas Foods S.A.", "GR", "Производство на храни"),
-    ("Vardar Pack DOOEL", "MK", "Опаковки"),
-    ("Bosphorus Tekstil A.Ş.", "TR", "Текстил и облекло"),
-    ("Adriatic Pharma d.o.o.", "RS", "Фармация"),
+    ("DE", "GmbH", ["München", "Hamburg", "Nürnberg"], ["Danube", "Rhein", "Alpen", "Nordwerk"],
+     [("Logistics", "Логистика и транспорт"), ("Handel", "Търговия на едро"),
+      ("Technik", "Машиностроене")]),
+    ("RO", "SRL", ["București", "Constanța", "Cluj-Napoca"], ["Carpathia", "Dacia", "Olt"],
+     [("Trading", "Търговия на едро"), ("Agro", "Земеделие")]),
+    ("GR", "S.A.", ["Thessaloniki", "Athens", "Kavala"], ["Hellas", "Aegean", "Olympus"],
+     [("Foods", "Производство на храни"), ("Marine", "Логистика и транспорт")]),
+    ("MK", "DOOEL", ["Skopje", "Bitola"], ["Vardar", "Ohrid"],
+     [("Pack", "Опаковки"), ("Build", "Строителство")]),
+    ("TR", "A.Ş.", ["Edirne", "İstanbul", "Bursa"], ["Bosphorus", "Anadolu", "Marmara"],
+     [("Tekstil", "Текстил и облекло"), ("Gıda", "Производство на храни")]),
+    ("RS", "d.o.o.", ["Beograd", "Niš", "Novi Sad"], ["Adriatic", "Morava", "Sava"],
+     [("Pharma", "Фармация"), ("Trade", "Търговия на едро")]),
 ]
 
 _LATIN = {
@@ -383,9 +391,11 @@ class _Generator:
         rng = self.rng
         foreign = rng.random() < 0.02
         if foreign:
-            legal_name, country, industry = rng.choice(FOREIGN)
+            country, suffix, cities, stems, activities = rng.choice(FOREIGN)
+            activity, industry = rng.choice(activities)
+            legal_name = f"{rng.choice(stems)} {activity} {suffix}"
             legal_form, eik, vat = LegalForm.FOREIGN, "", ""
-            region, city, postal, code = "", "", "", "2"
+            region, city, postal, code = "", rng.choice(cities), "", "2"
         else:
             country = "BG"
             legal_form = rng.choices(

@@ -173,6 +173,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("LOGIN_THROTTLING", default=True)
+# How many reverse proxies stand in front (each appends to X-Forwarded-For). 0: clients connect
+# directly. The audit log and login throttling read the client address accordingly.
+PARTNERA_PROXY_COUNT = int(env("PROXY_COUNT", "0"))
+if PARTNERA_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PARTNERA_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

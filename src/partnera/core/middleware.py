@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 import zoneinfo
 
@@ -12,6 +13,19 @@ from partnera.core.context import Channel, acting
 
 
 def client_ip(request) -> str | None:
+    """The client's address for the audit log. Behind PARTNERA_PROXY_COUNT reverse proxies it is
+    the entry that many places from the right of X-Forwarded-For (the left part is whatever the
+    client claimed, so it is never trusted)."""
+    proxies = settings.PARTNERA_PROXY_COUNT
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= proxies:
+            candidate = forwarded[-proxies]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -228,3 +228,20 @@ def test_login_and_logout_are_recorded(client, manager):
 
     actions = list(AuditEntry.objects.order_by("id").values_list("action", "actor_id"))
     assert actions == [(AuditEntry.Action.LOGIN, manager.pk), (AuditEntry.Action.LOGOUT, manager.pk)]
+
+
+@pytest.mark.parametrize(("proxies", "forwarded", "expected"), [
+    (0, "203.0.113.9", "127.0.0.1"),                      # no proxy: the header is ignored
+    (1, "203.0.113.9", "203.0.113.9"),                    # one proxy appended the client
+    (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),           # a forged left part is not trusted
+    (2, "203.0.113.9, 10.0.0.5", "203.0.113.9"),          # two proxies
+    (1, "not-an-ip", "127.0.0.1"),                        # garbage falls back to the peer
+    (2, "203.0.113.9", "127.0.0.1"),                      # fewer entries than proxies
+])
+def test_audit_ip_behind_reverse_proxies(settings, rf, proxies, forwarded, expected):
+    from partnera.core.middleware import client_ip
+
+    settings.PARTNERA_PROXY_COUNT = proxies
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="127.0.0.1")
+
+    assert client_ip(request) == expected

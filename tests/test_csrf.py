@@ -70,7 +70,8 @@ def _post_with(client: Client, op: Op, world: World, token: str | None, **header
 
 @pytest.mark.parametrize("op", CLIENT_POSTS, ids=str)
 def test_client_base_post_without_token_is_refused_and_changes_nothing(op):
-    world = build_world("owner", company_deleted=op.deleted)
+    world = build_world("owner", company_deleted=op.deleted,
+                        records_deleted=op.records_deleted)
     client = browser(world.owner)
     before = everything()
 
@@ -83,7 +84,8 @@ def test_client_base_post_without_token_is_refused_and_changes_nothing(op):
 
 @pytest.mark.parametrize("op", CLIENT_POSTS, ids=str)
 def test_client_base_post_with_a_wrong_token_is_refused(op):
-    world = build_world("owner", company_deleted=op.deleted)
+    world = build_world("owner", company_deleted=op.deleted,
+                        records_deleted=op.records_deleted)
     client = browser(world.owner)
     before = everything()
 
@@ -95,7 +97,8 @@ def test_client_base_post_with_a_wrong_token_is_refused(op):
 
 @pytest.mark.parametrize("op", CLIENT_POSTS, ids=str)
 def test_client_base_post_with_token_succeeds(op):
-    world = build_world("owner", company_deleted=op.deleted)
+    world = build_world("owner", company_deleted=op.deleted,
+                        records_deleted=op.records_deleted)
     client = browser(world.owner)
     before = everything()
 
@@ -245,7 +248,8 @@ def _api_send(client: Client, op: Op, world: World, **headers):
 
 @pytest.mark.parametrize("op", API_WRITES, ids=str)
 def test_api_write_with_session_and_no_csrf_header_is_refused(op):
-    world = build_world("owner", company_deleted=op.deleted)
+    world = build_world("owner", company_deleted=op.deleted,
+                        records_deleted=op.records_deleted)
     client = browser(world.owner)
     before = everything()
 
@@ -258,7 +262,8 @@ def test_api_write_with_session_and_no_csrf_header_is_refused(op):
 
 @pytest.mark.parametrize("op", API_WRITES, ids=str)
 def test_api_write_with_session_and_csrf_header_succeeds(op):
-    world = build_world("owner", company_deleted=op.deleted)
+    world = build_world("owner", company_deleted=op.deleted,
+                        records_deleted=op.records_deleted)
     client = browser(world.owner)
     before = everything()
 
@@ -270,7 +275,8 @@ def test_api_write_with_session_and_csrf_header_succeeds(op):
 
 @pytest.mark.parametrize("op", API_WRITES, ids=str)
 def test_api_write_with_bearer_token_needs_no_csrf(op):
-    world = build_world("owner", company_deleted=op.deleted)
+    world = build_world("owner", company_deleted=op.deleted,
+                        records_deleted=op.records_deleted)
     _token, secret = token_create(actor=None, user=world.owner, name="script")
     client = Client(enforce_csrf_checks=True)
     before = everything()

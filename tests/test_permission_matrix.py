@@ -133,8 +133,10 @@ class World:
                 "bystander": self.bystander.pk, "target": self.target.pk}
 
 
-def build_world(role: str, *, company_deleted: bool = False, **company_fields) -> World:
-    """The owner's company with everything below it, and the user acting in `role`."""
+def build_world(role: str, *, company_deleted: bool = False, records_deleted: bool = False,
+                **company_fields) -> World:
+    """The owner's company with everything below it, and the user acting in `role`
+    (`records_deleted`: the owner deleted the contact, the note and the file)."""
     team = TeamFactory(shares_clients=role != "teammate_private")
     owner = new_user(Role.ACCOUNT_MANAGER, team=team, username="owner")
     company = CompanyFactory(owner=owner, legal_name=COMPANY_NAME, **company_fields)
@@ -149,11 +151,15 @@ def build_world(role: str, *, company_deleted: bool = False, **company_fields) -
     services.company_share(actor=owner, company=company, user=bystander)
     target = new_user(Role.ACCOUNT_MANAGER, username="target")
     actor = _actor(role, owner=owner, team=team, company=company)
+    if records_deleted:
+        services.contact_delete(actor=owner, contact=Contact.objects.get(pk=contact.pk))
+        services.note_delete(actor=owner, note=Note.objects.get(pk=note.pk))
+        services.attachment_delete(actor=owner, attachment=attachment)
     if company_deleted:
         services.company_delete(actor=owner, company=Company.objects.get(pk=company.pk))
     company = Company.all_objects.get(pk=company.pk)
-    return World(role, actor, owner, team, company, Contact.objects.get(pk=contact.pk),
-                 Note.objects.get(pk=note.pk), attachment, view, bystander, target)
+    return World(role, actor, owner, team, company, Contact.all_objects.get(pk=contact.pk),
+                 Note.all_objects.get(pk=note.pk), attachment, view, bystander, target)
 
 
 def _actor(role: str, *, owner, team, company):
@@ -245,6 +251,7 @@ class Op:
     record: str | None = "company"  # the id swapped for MISSING in the "does not exist" request
     hidden: int = 404  # the answer for a record the role may not see (== for a missing one)
     deleted: bool = False  # the company is in the trash before the operation
+    records_deleted: bool = False  # the contact, note and file are deleted before the operation
     api: bool = False
     multipart: bool = False
 
@@ -325,6 +332,12 @@ WEB_OPS = [
        record="contact", data=lambda w, ids: contact_form_data(w.contact, position="Търговец")),
     Op("contact_delete", "post", url("clients:contact_delete", "contact"), "change", 302,
        record="contact"),
+    Op("contact_restore", "post", url("clients:contact_restore", "contact"), "change", 302,
+       record="contact", records_deleted=True),
+    Op("note_restore", "post", url("clients:note_restore", "note"), "note", 302, record="note",
+       records_deleted=True),
+    Op("attachment_restore", "post", url("clients:attachment_restore", "attachment"), "change",
+       302, record="attachment", records_deleted=True),
     Op("contact_note_create", "post", url("clients:contact_note_create", "contact"), "note_add",
        302, record="contact", data=lambda w, ids: {"body": "Бележка за контакта"}),
     # Pages outside the client base that list or search it.
@@ -345,10 +358,14 @@ API_OPS = [
     Op("api_company_delete", "delete", api_url("/companies/{company}"), "delete", 204, api=True),
     Op("api_company_restore", "post", api_url("/companies/{company}/restore"), "delete", 200,
        api=True, deleted=True),
+    Op("api_company_deleted", "get", api_url("/companies/{company}/deleted"), "read", 200,
+       api=True, records_deleted=True),
     Op("api_company_share", "post", api_url("/companies/{company}/shares"), "change", 204,
        api=True, data=lambda w, ids: {"user": ids["target"]}),
     Op("api_company_unshare", "delete", api_url("/companies/{company}/shares/{bystander}"),
        "change", 204, api=True),
+    Op("api_note_restore", "post", api_url("/notes/{note}/restore"), "note", 200, record="note",
+       api=True, records_deleted=True),
     Op("api_note_list", "get", api_url("/companies/{company}/notes"), "read", 200, api=True),
     Op("api_note_create", "post", api_url("/companies/{company}/notes"), "note_add", 201,
        api=True, data=lambda w, ids: {"body": "Нова бележка"}),
@@ -357,6 +374,8 @@ API_OPS = [
        data=lambda w, ids: {"body": "Променена бележка", "version": w.note.version}),
     Op("api_note_delete", "delete", api_url("/notes/{note}"), "note", 204, record="note",
        api=True),
+    Op("api_attachment_restore", "post", api_url("/attachments/{attachment}/restore"), "change",
+       200, record="attachment", api=True, records_deleted=True),
     Op("api_attachment_list", "get", api_url("/companies/{company}/attachments"), "read", 200,
        api=True),
     Op("api_attachment_upload", "post", api_url("/companies/{company}/attachments"), "change",
@@ -368,6 +387,8 @@ API_OPS = [
        200, record="attachment", api=True),
     Op("api_attachment_delete", "delete", api_url("/attachments/{attachment}"), "change", 204,
        record="attachment", api=True),
+    Op("api_contact_restore", "post", api_url("/contacts/{contact}/restore"), "change", 200,
+       record="contact", api=True, records_deleted=True),
     Op("api_contact_list", "get", api_url("/contacts"), "any", 200, record=None, api=True),
     Op("api_contact_create", "post", api_url("/contacts"), "change", 201, api=True, hidden=400,
        data=lambda w, ids: {"company": ids["company"], "first_name": "Нов"}),
@@ -433,7 +454,7 @@ def client_for(world: World) -> tuple[Client, dict]:
 
 
 def check_cell(role: str, op: Op) -> None:
-    world = build_world(role, company_deleted=op.deleted)
+    world = build_world(role, company_deleted=op.deleted, records_deleted=op.records_deleted)
     if op.api:
         client, headers = Client(), api_headers(world.actor)
     else:

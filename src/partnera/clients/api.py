@@ -28,7 +28,7 @@ from partnera.clients.models import Channel, CompanySize, LegalForm, Source, Sta
 from partnera.core.api import QuerySchema, StrictSchema, check_cursor
 from partnera.core.errors import NotFound, ValidationFailed
 from partnera.core.pagination import bounded_count, keyset_page
-from partnera.core.visibility import can_see_confidential
+from partnera.core.visibility import can_change, can_see_confidential
 
 router = Router()
 
@@ -166,6 +166,40 @@ class AttachmentOut(Schema):
     download_url: str
 
 
+class DeletedMeta(Schema):
+    deleted_at: dt.datetime
+    deleted_by: UserRef | None
+
+
+class DeletedContactOut(ContactOut, DeletedMeta):
+    pass
+
+
+class DeletedNoteOut(NoteOut, DeletedMeta):
+    pass
+
+
+class DeletedAttachmentOut(DeletedMeta):
+    id: int
+    company: int
+    file_name: str
+    content_type: str
+    size: int
+    description: str
+    created_by: UserRef | None
+    created_at: dt.datetime
+
+
+class DeletedRecords(Schema):
+    contacts: list[DeletedContactOut] = Field(
+        description="Deleted contacts you may restore, the most recently deleted first.")
+    notes: list[DeletedNoteOut] = Field(
+        description="Deleted notes you may restore, the most recently deleted first.")
+    attachments: list[DeletedAttachmentOut] = Field(
+        description="Deleted files you may restore, the most recently deleted first.")
+    truncated: bool = Field(description="True when a list holds `limit` items and more exist.")
+
+
 class PageMeta(Schema):
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page.")
@@ -288,6 +322,10 @@ class PageQuery(QuerySchema):
     limit: int = Field(50, ge=1, le=200)
 
 
+class DeletedQuery(QuerySchema):
+    limit: int = Field(50, ge=1, le=200, description="At most this many of each kind.")
+
+
 class NoteCreate(StrictSchema):
     body: str = Field(max_length=10000)
     contact: int | None = Field(None, ge=1, le=MAX_ID, description="A contact of the company.")
@@ -363,6 +401,20 @@ def attachment_out(attachment) -> dict:
     }
 
 
+def _deleted_meta(record) -> dict:
+    return {"deleted_at": record.deleted_at, "deleted_by": _user_ref(record.deleted_by)}
+
+
+def deleted_attachment_out(attachment) -> dict:
+    return {
+        "id": attachment.pk, "company": attachment.company_id,
+        "file_name": attachment.original_name, "content_type": attachment.content_type,
+        "size": attachment.size, "description": attachment.description,
+        "created_by": _user_ref(attachment.created_by), "created_at": attachment.created_at,
+        **_deleted_meta(attachment),
+    }
+
+
 def _page(items: list, page, count: tuple[int, bool]) -> dict:
     return {"items": items, "next_cursor": page.next_cursor, "count": count[0],
             "count_is_lower_bound": count[1]}
@@ -433,6 +485,28 @@ def restore_company(request, company_id: int):
     return company_out(company, confidential=can_see_confidential(request.auth))
 
 
+@router.get("/companies/{company_id}/deleted", response=DeletedRecords, tags=["companies"])
+def list_deleted(request, company_id: int, query: Query[DeletedQuery]):
+    """The deleted contacts, notes and files of a company that you may restore (contacts and
+    files: if you may change the company; notes: if you may delete them)."""
+    user = request.auth
+    company = selectors.company_get(user=user, pk=company_id)
+    fetch = query.limit + 1
+    contacts: list = []
+    files: list = []
+    if can_change(user, company):
+        contacts = list(selectors.contact_deleted_list(user=user, company_id=company.pk)[:fetch])
+        files = list(selectors.attachment_deleted_list(user=user, company_id=company.pk)[:fetch])
+    notes = list(selectors.note_deleted_restorable(user=user, company=company)[:fetch])
+    truncated = any(len(rows) > query.limit for rows in (contacts, notes, files))
+    return {
+        "contacts": [{**contact_out(c), **_deleted_meta(c)} for c in contacts[:query.limit]],
+        "notes": [{**note_out(n), **_deleted_meta(n)} for n in notes[:query.limit]],
+        "attachments": [deleted_attachment_out(a) for a in files[:query.limit]],
+        "truncated": truncated,
+    }
+
+
 def _share_target(user_id: int):
     from partnera.people.selectors import user_get
 
@@ -500,6 +574,13 @@ def delete_note(request, note_id: int):
     return Status(204, None)
 
 
+@router.post("/notes/{note_id}/restore", response=NoteOut, tags=["notes"])
+def restore_note(request, note_id: int):
+    """Bring back a deleted note; 409 while its company is in the trash."""
+    note = selectors.note_get_deleted(user=request.auth, pk=note_id)
+    return note_out(services.note_restore(actor=request.auth, note=note))
+
+
 # --- attachments -------------------------------------------------------------------------------------------
 
 @router.get("/companies/{company_id}/attachments", response=AttachmentPage, tags=["files"])
@@ -550,6 +631,13 @@ def delete_attachment(request, attachment_id: int):
     return Status(204, None)
 
 
+@router.post("/attachments/{attachment_id}/restore", response=AttachmentOut, tags=["files"])
+def restore_attachment(request, attachment_id: int):
+    """Bring back a deleted file; 409 while its company is in the trash."""
+    attachment = selectors.attachment_get_deleted(user=request.auth, pk=attachment_id)
+    return attachment_out(services.attachment_restore(actor=request.auth, attachment=attachment))
+
+
 # --- contacts ------------------------------------------------------------------------------------------
 
 @router.get("/contacts", response=ContactPage, tags=["contacts"])
@@ -587,3 +675,10 @@ def delete_contact(request, contact_id: int):
     contact = selectors.contact_get(user=request.auth, pk=contact_id)
     services.contact_delete(actor=request.auth, contact=contact)
     return Status(204, None)
+
+
+@router.post("/contacts/{contact_id}/restore", response=ContactOut, tags=["contacts"])
+def restore_contact(request, contact_id: int):
+    """Bring back a deleted contact; 409 while its company is in the trash."""
+    contact = selectors.contact_get_deleted(user=request.auth, pk=contact_id)
+    return contact_out(services.contact_restore(actor=request.auth, contact=contact))

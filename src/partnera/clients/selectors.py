@@ -9,7 +9,9 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from partnera.clients.identifiers import search_words
 from partnera.clients.models import Attachment, Company, Contact, Note, SavedView, Tag
+from partnera.clients.permissions import edits_every_note_of
 from partnera.clients.regions import BG_REGIONS
+from partnera.core.errors import NotFound
 from partnera.core.pagination import Page, bounded_count, keyset_page
 from partnera.core.records import get_visible
 from partnera.core.visibility import visible_branches, visible_q
@@ -277,6 +279,70 @@ def contact_notes(*, user, contact: Contact) -> QuerySet[Note]:
 def note_recent(*, user, limit: int = 6) -> list[Note]:
     return list(note_visible(user=user).select_related("company", "created_by")
                 .order_by("-created_at", "-id")[:limit])
+
+
+# --- deleted contacts, notes and files of a company (restore) -----------------------------------
+
+def _deleted_below(model, *, user):
+    """Deleted rows of a model below a company, scoped by the company's visibility (the company
+    itself may be live or deleted: the services refuse to restore below a deleted company)."""
+    return (model.all_objects.deleted().filter(visible_q(user, root="company__"))
+            .select_related("company", "deleted_by"))
+
+
+def _get_deleted(model, *, user, pk):
+    """One deleted record below a visible company, or NotFound (a hidden one audited as a denied
+    access by get_visible; a live one the user sees is simply not in the trash)."""
+    deleted = _deleted_below(model, user=user)
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    found = deleted.filter(pk=key).first()
+    if found is not None:
+        return found
+    if model.objects.filter(visible_q(user, root="company__"), pk=key).exists():
+        raise NotFound()
+    return get_visible(deleted, key, user=user, company_id_attr="company_id")
+
+
+def contact_deleted_list(*, user, company_id: int) -> QuerySet[Contact]:
+    """Deleted contacts of one company, the most recently deleted first."""
+    return _deleted_below(Contact, user=user).filter(company_id=company_id).order_by(
+        "-deleted_at", "-id")
+
+
+def contact_get_deleted(*, user, pk) -> Contact:
+    return _get_deleted(Contact, user=user, pk=pk)
+
+
+def note_deleted_list(*, user, company_id: int) -> QuerySet[Note]:
+    """Deleted notes of one company, the most recently deleted first."""
+    return (_deleted_below(Note, user=user).filter(company_id=company_id)
+            .select_related("created_by").order_by("-deleted_at", "-id"))
+
+
+def note_deleted_restorable(*, user, company: Company) -> QuerySet[Note]:
+    """The deleted notes of a company this user may restore: all of them for an administrator
+    or the head of sales over it, otherwise the user's own (clients.permissions.can_edit_note)."""
+    qs = note_deleted_list(user=user, company_id=company.pk)
+    if not edits_every_note_of(user, company):
+        qs = qs.filter(created_by_id=user.pk)
+    return qs
+
+
+def note_get_deleted(*, user, pk) -> Note:
+    return _get_deleted(Note, user=user, pk=pk)
+
+
+def attachment_deleted_list(*, user, company_id: int) -> QuerySet[Attachment]:
+    """Deleted files of one company, the most recently deleted first."""
+    return (_deleted_below(Attachment, user=user).filter(company_id=company_id)
+            .select_related("created_by").order_by("-deleted_at", "-id"))
+
+
+def attachment_get_deleted(*, user, pk) -> Attachment:
+    return _get_deleted(Attachment, user=user, pk=pk)
 
 
 def saved_view_get(*, user, pk, list_name: str = "companies") -> SavedView:

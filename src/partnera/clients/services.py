@@ -26,6 +26,7 @@ from partnera.clients.models import (
     Tag,
 )
 from partnera.clients.permissions import can_edit_note
+from partnera.clients.selectors import company_eik_holder
 from partnera.core.audit import audit_record, diff, snapshot
 from partnera.core.errors import (
     Conflict,
@@ -107,6 +108,25 @@ def _require_visible(actor, company: Company) -> None:
     holds here too, whoever calls: a company the actor may not see does not exist for them."""
     if not Company.all_objects.filter(visible_q(actor), pk=company.pk).exists():
         raise NotFound()
+
+
+def _require_restorable_below(actor, company: Company) -> None:
+    """A deleted contact, note or file comes back only below a live company the actor can see:
+    below a company in the trash it would stay invisible, so the company is restored first."""
+    row = Company.all_objects.filter(visible_q(actor), pk=company.pk).values("deleted_at").first()
+    if row is None:
+        raise NotFound()
+    if row["deleted_at"] is not None:
+        raise Conflict(_("“%(name)s” is in the trash. Restore the company first.")
+                       % {"name": company.legal_name})
+
+
+def _undelete(actor, record: Contact | Note | Attachment) -> None:
+    record.deleted_at = None
+    record.deleted_by = None
+    bump_version(record, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    audit_record(actor=actor, action=AuditEntry.Action.RESTORE, obj=record,
+                 company_id=record.company_id)
 
 
 def _text(value: Any) -> str:
@@ -339,14 +359,11 @@ def _check_company_rules(*, actor, company: Company, data: dict, before: dict | 
             node = node.parent
     if company.referred_by_id and company.pk and company.referred_by_id == company.pk:
         errors.setdefault("referred_by", []).append(_("A company cannot refer itself."))
-    if company.eik:
-        clash = Company.objects.filter(eik=company.eik).exclude(pk=company.pk).first()
-        if clash is not None:
-            seen_by_actor = Company.objects.filter(visible_q(actor), pk=clash.pk).exists()
-            message = (_("“%(name)s” already has this EIK.") % {"name": clash.legal_name}
-                       if seen_by_actor else
-                       EIK_TAKEN())
-            errors.setdefault("eik", []).append(message)
+    taken, holder = company_eik_holder(user=actor, eik=company.eik, exclude_pk=company.pk)
+    if taken:
+        message = (_("“%(name)s” already has this EIK.") % {"name": holder.legal_name}
+                   if holder is not None else EIK_TAKEN())
+        errors.setdefault("eik", []).append(message)
 
 
 # --- companies ---------------------------------------------------------------------------------
@@ -571,14 +588,14 @@ def contact_delete(*, actor, contact: Contact) -> Contact:
 
 @transaction.atomic
 def contact_restore(*, actor, contact: Contact) -> Contact:
+    """Bring a deleted contact back (for whoever may change its company, which must be live).
+    Restoring a contact that is not deleted changes nothing."""
     _require_visible(actor, contact.company)
     if not can_change(actor, contact.company):
         raise PermissionDenied()
-    contact.deleted_at = None
-    contact.deleted_by = None
-    bump_version(contact, expected_version=None, fields=["deleted_at", "deleted_by_id"])
-    audit_record(actor=actor, action=AuditEntry.Action.RESTORE, obj=contact,
-                 company_id=contact.company_id)
+    _require_restorable_below(actor, contact.company)
+    if contact.deleted_at is not None:
+        _undelete(actor, contact)
     return contact
 
 
@@ -656,6 +673,19 @@ def note_delete(*, actor, note: Note) -> Note:
     return note
 
 
+@transaction.atomic
+def note_restore(*, actor, note: Note) -> Note:
+    """Bring a deleted note back: the same people who may delete it (its author, an
+    administrator, the head of sales over its company), below a live company."""
+    _require_visible(actor, note.company)
+    if not can_edit_note(actor, note):
+        raise PermissionDenied(_("Only the author of a note (or a head of sales) may restore it."))
+    _require_restorable_below(actor, note.company)
+    if note.deleted_at is not None:
+        _undelete(actor, note)
+    return note
+
+
 # --- attachments ---------------------------------------------------------------------------------
 
 def _check_upload(upload: UploadedFile) -> tuple[str, str]:
@@ -730,6 +760,19 @@ def attachment_delete(*, actor, attachment: Attachment) -> Attachment:
     bump_version(attachment, expected_version=None, fields=["deleted_at", "deleted_by_id"])
     audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=attachment,
                  company_id=attachment.company_id)
+    return attachment
+
+
+@transaction.atomic
+def attachment_restore(*, actor, attachment: Attachment) -> Attachment:
+    """Bring a deleted file back (its stored content was kept) for whoever may change its
+    company, which must be live."""
+    _require_visible(actor, attachment.company)
+    if not can_change(actor, attachment.company):
+        raise PermissionDenied()
+    _require_restorable_below(actor, attachment.company)
+    if attachment.deleted_at is not None:
+        _undelete(actor, attachment)
     return attachment
 
 

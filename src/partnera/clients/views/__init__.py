@@ -23,13 +23,16 @@ from partnera.clients.views.contacts import (  # noqa: F401
     contact_edit,
     contact_list,
     contact_note_create,
+    contact_restore,
 )
 from partnera.clients.views.records import (  # noqa: F401
     attachment_delete,
     attachment_download,
+    attachment_restore,
     attachment_upload,
     note_create,
     note_delete,
     note_edit,
     note_item,
+    note_restore,
 )

@@ -165,7 +165,29 @@ def detail_context(request: HttpRequest, company, *, note_form=None, file_form=N
         "can_delete": can_delete(user, company),
         "shares": shares,
         "share_form": share_form or ShareForm(users=share_users),
+        "recently_deleted": _recently_deleted(user, company, changeable=changeable),
     }
+
+
+RECENTLY_DELETED = 20
+
+
+def _recently_deleted(user, company, *, changeable: bool) -> list[dict]:
+    """The deleted contacts, notes and files of the company that this user may restore (contacts
+    and files: who may change the company; notes: who may delete them), newest first."""
+    rows: list[dict] = []
+    if changeable:
+        for c in selectors.contact_deleted_list(user=user, company_id=company.pk)[:RECENTLY_DELETED]:
+            rows.append({"kind": _("Contact"), "name": str(c), "record": c,
+                         "url": reverse("clients:contact_restore", args=[c.pk])})
+        for f in selectors.attachment_deleted_list(user=user, company_id=company.pk)[:RECENTLY_DELETED]:
+            rows.append({"kind": _("File"), "name": f.original_name, "record": f,
+                         "url": reverse("clients:attachment_restore", args=[f.pk])})
+    for n in selectors.note_deleted_restorable(user=user, company=company)[:RECENTLY_DELETED]:
+        rows.append({"kind": _("Note"), "name": n.body, "record": n,
+                     "url": reverse("clients:note_restore", args=[n.pk])})
+    rows.sort(key=lambda r: (r["record"].deleted_at, r["record"].pk), reverse=True)
+    return rows[:RECENTLY_DELETED]
 
 
 def _editable_note_ids(user, notes) -> set[int]:

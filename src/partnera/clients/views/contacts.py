@@ -1,4 +1,4 @@
-"""Contact pages: list, detail with notes, create/edit, delete."""
+"""Contact pages: list, detail with notes, create/edit, delete, restore."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from partnera.clients.forms import ContactFilterForm, ContactForm, NoteForm
 from partnera.clients.models import Channel
 from partnera.clients.permissions import can_edit_note
 from partnera.clients.views.common import PAGE_SIZE, is_htmx, partial_for
-from partnera.core.errors import PermissionDenied, ValidationFailed, VersionConflict
+from partnera.core.errors import Conflict, PermissionDenied, ValidationFailed, VersionConflict
 from partnera.core.visibility import can_change
 from partnera.core.web import add_errors_to_form, web_errors
 
@@ -157,3 +157,18 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.contact_delete(actor=request.user, contact=contact)
     messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact})
     return redirect("clients:company_detail", pk=contact.company_id)
+
+
+@login_required
+@require_POST
+@web_errors
+def contact_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bring back a deleted contact (the company page's "Recently deleted")."""
+    contact = selectors.contact_get_deleted(user=request.user, pk=pk)
+    try:
+        services.contact_restore(actor=request.user, contact=contact)
+    except Conflict as exc:  # its company is in the trash
+        messages.error(request, exc.message)
+        return redirect("clients:company_trash")
+    messages.success(request, _("Contact “%(name)s” restored.") % {"name": contact})
+    return redirect(reverse("clients:company_detail", args=[contact.company_id]) + "#contacts")

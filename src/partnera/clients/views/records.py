@@ -1,4 +1,5 @@
-"""Notes and files on a company page (notes are added and edited in place with HTMX)."""
+"""Notes and files on a company page (notes are added and edited in place with HTMX); restoring
+the deleted ones."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from partnera.clients.forms import AttachmentForm, NoteForm
 from partnera.clients.permissions import can_edit_note
 from partnera.clients.views.common import is_htmx, timeline_rows
 from partnera.clients.views.companies import TIMELINE_SIZE, _older_cursor, detail_context
-from partnera.core.errors import PermissionDenied, ValidationFailed, VersionConflict
+from partnera.core.errors import Conflict, PermissionDenied, ValidationFailed, VersionConflict
 from partnera.core.timeline import company_timeline
 from partnera.core.visibility import can_change
 from partnera.core.web import add_errors_to_form, web_errors
@@ -125,6 +126,21 @@ def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_back_to(note).split("#")[0] + "#notes")
 
 
+@login_required
+@require_POST
+@web_errors
+def note_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bring back a deleted note (the company page's "Recently deleted")."""
+    note = selectors.note_get_deleted(user=request.user, pk=pk)
+    try:
+        services.note_restore(actor=request.user, note=note)
+    except Conflict as exc:  # its company is in the trash
+        messages.error(request, exc.message)
+        return redirect("clients:company_trash")
+    messages.success(request, _("Note restored."))
+    return redirect(reverse("clients:company_detail", args=[note.company_id]) + f"#note-{note.pk}")
+
+
 # --- files ---------------------------------------------------------------------------------------
 
 @login_required
@@ -172,4 +188,19 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = selectors.attachment_get(user=request.user, pk=pk)
     services.attachment_delete(actor=request.user, attachment=attachment)
     messages.success(request, _("File “%(name)s” deleted.") % {"name": attachment.original_name})
+    return redirect(reverse("clients:company_detail", args=[attachment.company_id]) + "#files")
+
+
+@login_required
+@require_POST
+@web_errors
+def attachment_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bring back a deleted file (the company page's "Recently deleted")."""
+    attachment = selectors.attachment_get_deleted(user=request.user, pk=pk)
+    try:
+        services.attachment_restore(actor=request.user, attachment=attachment)
+    except Conflict as exc:  # its company is in the trash
+        messages.error(request, exc.message)
+        return redirect("clients:company_trash")
+    messages.success(request, _("File “%(name)s” restored.") % {"name": attachment.original_name})
     return redirect(reverse("clients:company_detail", args=[attachment.company_id]) + "#files")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import QueryDict
+from django.contrib import messages
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from partnera.clients.models import Company, Contact
+from partnera.core.errors import ValidationFailed, VersionConflict
+from partnera.core.web import add_errors_to_form
 from partnera.people import selectors as people_selectors
 
 PAGE_SIZE = getattr(settings, "PARTNERA_PAGE_SIZE", 50)
@@ -25,6 +31,28 @@ def is_htmx(request) -> bool:
     if not htmx:
         return False
     return not htmx.history_restore_request
+
+
+def save_versioned(request, form, save: Callable[[], object], *, success_url: str
+                   ) -> HttpResponse | int:
+    """Run an edit form's save (a service call carrying the form's version).
+
+    Returns the redirect after success, else the status to render the form with: 409 when
+    someone saved in between (the form then carries the conflict message and the user's input),
+    400 for invalid input (errors next to their fields).
+    """
+    if not form.is_valid():
+        return 400
+    try:
+        save()
+    except VersionConflict as exc:
+        form.add_error(None, exc.message)
+        return 409
+    except ValidationFailed as exc:
+        add_errors_to_form(form, exc)
+        return 400
+    messages.success(request, _("Changes saved."))
+    return redirect(success_url)
 
 
 def active_users() -> list:

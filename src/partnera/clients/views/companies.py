@@ -34,6 +34,7 @@ from partnera.clients.views.common import (
     clean_query,
     is_htmx,
     partial_for,
+    save_versioned,
     timeline_rows,
 )
 from partnera.core.errors import (
@@ -41,7 +42,6 @@ from partnera.core.errors import (
     NotFound,
     PermissionDenied,
     ValidationFailed,
-    VersionConflict,
 )
 from partnera.core.timeline import company_timeline as timeline_of
 from partnera.core.visibility import can_change, can_delete
@@ -269,29 +269,22 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_change(user, company):
         raise PermissionDenied()
     labels = _picker_labels(company)
-    conflict = False
     if request.method == "POST":
         form = CompanyForm(request.POST, user=user, company=company, **_form_kwargs(user))
-        if form.is_valid():
-            try:
-                services.company_update(actor=user, company=company, data=form.service_data(),
-                                        expected_version=form.cleaned_data.get("version"))
-            except VersionConflict as exc:
-                form.add_error(None, exc.message)
-                conflict = True
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect("clients:company_detail", pk=company.pk)
+        outcome = save_versioned(
+            request, form,
+            lambda: services.company_update(actor=user, company=company, data=form.service_data(),
+                                            expected_version=form.cleaned_data.get("version")),
+            success_url=reverse("clients:company_detail", args=[company.pk]))
+        if isinstance(outcome, HttpResponse):
+            return outcome
         # Show the page header from the stored record, not from the rejected input.
-        company = selectors.company_get(user=user, pk=pk)
-        status = 409 if conflict else 400
+        company, status = selectors.company_get(user=user, pk=pk), outcome
     else:
         form = CompanyForm(user=user, company=company, labels=labels, **_form_kwargs(user))
         status = 200
     return render(request, "clients/company_form.html",
-                  {"form": form, "company": company, "conflict": conflict}, status=status)
+                  {"form": form, "company": company, "conflict": status == 409}, status=status)
 
 
 CHECKS: dict[str, Callable[[str], Any]] = {

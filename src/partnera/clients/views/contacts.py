@@ -14,8 +14,8 @@ from partnera.clients import selectors, services
 from partnera.clients.forms import ContactFilterForm, ContactForm, NoteForm
 from partnera.clients.models import Channel
 from partnera.clients.permissions import can_edit_note
-from partnera.clients.views.common import PAGE_SIZE, is_htmx, partial_for
-from partnera.core.errors import Conflict, PermissionDenied, ValidationFailed, VersionConflict
+from partnera.clients.views.common import PAGE_SIZE, is_htmx, partial_for, save_versioned
+from partnera.core.errors import Conflict, PermissionDenied, ValidationFailed
 from partnera.core.visibility import can_change
 from partnera.core.web import add_errors_to_form, web_errors
 
@@ -124,29 +124,22 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(user=user, pk=pk)
     if not can_change(user, contact.company):
         raise PermissionDenied()
-    conflict = False
     if request.method == "POST":
         form = ContactForm(request.POST, contact=contact)
-        if form.is_valid():
-            try:
-                services.contact_update(actor=user, contact=contact, data=form.service_data(),
-                                        expected_version=form.cleaned_data.get("version"))
-            except VersionConflict as exc:
-                form.add_error(None, exc.message)
-                conflict = True
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect("clients:contact_detail", pk=contact.pk)
-        contact = selectors.contact_get(user=user, pk=pk)
-        status = 409 if conflict else 400
+        outcome = save_versioned(
+            request, form,
+            lambda: services.contact_update(actor=user, contact=contact, data=form.service_data(),
+                                            expected_version=form.cleaned_data.get("version")),
+            success_url=reverse("clients:contact_detail", args=[contact.pk]))
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        contact, status = selectors.contact_get(user=user, pk=pk), outcome
     else:
         form = ContactForm(contact=contact)
         status = 200
     return render(request, "clients/contact_form.html",
                   {"form": form, "contact": contact, "company": contact.company,
-                   "conflict": conflict}, status=status)
+                   "conflict": status == 409}, status=status)
 
 
 @login_required

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import zoneinfo
 from functools import cache
+from typing import TypeVar
 
 import phonenumbers
 from django.conf import settings
@@ -99,6 +100,9 @@ def _ensure_an_administrator_remains(user: User, *, was_admin: bool) -> None:
 def _require_admin(actor) -> None:
     if actor is not None and not is_administrator(actor):
         raise PermissionDenied()
+
+
+T = TypeVar("T", Team, Department)
 
 
 def _locked(obj):
@@ -227,21 +231,27 @@ def team_create(*, actor: User | None, data: dict) -> Team:
     return team
 
 
+def _update_audited(*, actor: User, record: T, fields: list[str], data: dict) -> T:
+    """Set `fields` from `data` on a locked copy of `record` (text trimmed), validate, save, and
+    audit what changed; the caller's object is brought up to date."""
+    original, record = record, _locked(record)
+    before = snapshot(record, fields)
+    for key in fields:
+        if key in data:
+            value = data[key]
+            setattr(record, key, value.strip() if isinstance(value, str) else value)
+    _full_clean(record)
+    record.save()
+    changes = diff(before, snapshot(record, fields))
+    if changes:
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=record, changes=changes)
+    return _synced(original, record)
+
+
 @transaction.atomic
 def team_update(*, actor: User, team: Team, data: dict) -> Team:
     _require_admin(actor)
-    original, team = team, _locked(team)
-    before = snapshot(team, TEAM_FIELDS)
-    for key in TEAM_FIELDS:
-        if key in data:
-            value = data[key]
-            setattr(team, key, value.strip() if isinstance(value, str) else value)
-    _full_clean(team)
-    team.save()
-    changes = diff(before, snapshot(team, TEAM_FIELDS))
-    if changes:
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=team, changes=changes)
-    return _synced(original, team)
+    return _update_audited(actor=actor, record=team, fields=TEAM_FIELDS, data=data)
 
 
 @transaction.atomic
@@ -258,18 +268,7 @@ def department_create(*, actor: User | None, data: dict) -> Department:
 @transaction.atomic
 def department_update(*, actor: User, department: Department, data: dict) -> Department:
     _require_admin(actor)
-    original, department = department, _locked(department)
-    before = snapshot(department, DEPARTMENT_FIELDS)
-    for key in DEPARTMENT_FIELDS:
-        if key in data:
-            value = data[key]
-            setattr(department, key, value.strip() if isinstance(value, str) else value)
-    _full_clean(department)
-    department.save()
-    changes = diff(before, snapshot(department, DEPARTMENT_FIELDS))
-    if changes:
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=department, changes=changes)
-    return _synced(original, department)
+    return _update_audited(actor=actor, record=department, fields=DEPARTMENT_FIELDS, data=data)
 
 
 def _hash(secret: str) -> str:

@@ -15,7 +15,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
@@ -29,6 +28,7 @@ from partnera.core.api import QuerySchema, StrictSchema, check_cursor
 from partnera.core.errors import NotFound, ValidationFailed
 from partnera.core.pagination import bounded_count, keyset_page
 from partnera.core.visibility import can_change, can_see_confidential
+from partnera.core.web import download_response
 
 router = Router()
 
@@ -612,16 +612,9 @@ def get_attachment(request, attachment_id: int):
 def download_attachment(request, attachment_id: int):
     """The file itself, streamed; only when you can see its company (else 404)."""
     attachment = selectors.attachment_get(user=request.auth, pk=attachment_id)
-    try:
-        handle = attachment.file.open("rb")
-    except OSError:
-        raise NotFound() from None
-    services.attachment_downloaded(actor=request.auth, attachment=attachment)
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    handle = services.attachment_open(actor=request.auth, attachment=attachment)
+    return download_response(handle, filename=attachment.original_name,
+                             content_type=attachment.content_type)
 
 
 @router.delete("/attachments/{attachment_id}", response={204: None}, tags=["files"])

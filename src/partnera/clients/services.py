@@ -7,9 +7,10 @@ import re
 import secrets
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.template.defaultfilters import filesizeformat
@@ -110,6 +111,9 @@ def _require_visible(actor, company: Company) -> None:
         raise NotFound()
 
 
+R = TypeVar("R", Contact, Note, Attachment)
+
+
 def _require_restorable_below(actor, company: Company) -> None:
     """A deleted contact, note or file comes back only below a live company the actor can see:
     below a company in the trash it would stay invisible, so the company is restored first."""
@@ -121,12 +125,20 @@ def _require_restorable_below(actor, company: Company) -> None:
                        % {"name": company.legal_name})
 
 
-def _undelete(actor, record: Contact | Note | Attachment) -> None:
-    record.deleted_at = None
-    record.deleted_by = None
-    bump_version(record, expected_version=None, fields=["deleted_at", "deleted_by_id"])
-    audit_record(actor=actor, action=AuditEntry.Action.RESTORE, obj=record,
-                 company_id=record.company_id)
+def _restore_below(actor, record: R, *, may: bool, refusal: str | None = None) -> R:
+    """Bring back a deleted contact, note or file below a live, visible company, when `may`
+    (the same right as deleting it). Restoring a record that is not deleted changes nothing."""
+    _require_visible(actor, record.company)
+    if not may:
+        raise PermissionDenied(refusal)
+    _require_restorable_below(actor, record.company)
+    if record.deleted_at is not None:
+        record.deleted_at = None
+        record.deleted_by = None
+        bump_version(record, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+        audit_record(actor=actor, action=AuditEntry.Action.RESTORE, obj=record,
+                     company_id=record.company_id)
+    return record
 
 
 def _text(value: Any) -> str:
@@ -588,15 +600,8 @@ def contact_delete(*, actor, contact: Contact) -> Contact:
 
 @transaction.atomic
 def contact_restore(*, actor, contact: Contact) -> Contact:
-    """Bring a deleted contact back (for whoever may change its company, which must be live).
-    Restoring a contact that is not deleted changes nothing."""
-    _require_visible(actor, contact.company)
-    if not can_change(actor, contact.company):
-        raise PermissionDenied()
-    _require_restorable_below(actor, contact.company)
-    if contact.deleted_at is not None:
-        _undelete(actor, contact)
-    return contact
+    """Bring a deleted contact back, for whoever may change its company."""
+    return _restore_below(actor, contact, may=can_change(actor, contact.company))
 
 
 # --- notes ---------------------------------------------------------------------------------------
@@ -677,13 +682,9 @@ def note_delete(*, actor, note: Note) -> Note:
 def note_restore(*, actor, note: Note) -> Note:
     """Bring a deleted note back: the same people who may delete it (its author, an
     administrator, the head of sales over its company), below a live company."""
-    _require_visible(actor, note.company)
-    if not can_edit_note(actor, note):
-        raise PermissionDenied(_("Only the author of a note (or a head of sales) may restore it."))
-    _require_restorable_below(actor, note.company)
-    if note.deleted_at is not None:
-        _undelete(actor, note)
-    return note
+    return _restore_below(
+        actor, note, may=can_edit_note(actor, note),
+        refusal=_("Only the author of a note (or a head of sales) may restore it."))
 
 
 # --- attachments ---------------------------------------------------------------------------------
@@ -765,20 +766,25 @@ def attachment_delete(*, actor, attachment: Attachment) -> Attachment:
 
 @transaction.atomic
 def attachment_restore(*, actor, attachment: Attachment) -> Attachment:
-    """Bring a deleted file back (its stored content was kept) for whoever may change its
-    company, which must be live."""
-    _require_visible(actor, attachment.company)
-    if not can_change(actor, attachment.company):
-        raise PermissionDenied()
-    _require_restorable_below(actor, attachment.company)
-    if attachment.deleted_at is not None:
-        _undelete(actor, attachment)
-    return attachment
+    """Bring a deleted file back (its stored content was kept), for whoever may change its
+    company."""
+    return _restore_below(actor, attachment, may=can_change(actor, attachment.company))
 
 
 def attachment_downloaded(*, actor, attachment: Attachment) -> None:
     audit_record(actor=actor, action=AuditEntry.Action.DOWNLOAD, obj=attachment,
                  company_id=attachment.company_id)
+
+
+def attachment_open(*, actor, attachment: Attachment) -> File:
+    """The stored file, opened for a download that is audited; NotFound when the stored content
+    is missing (the web page and the API answer 404 alike)."""
+    try:
+        handle = attachment.file.open("rb")
+    except OSError:
+        raise NotFound() from None
+    attachment_downloaded(actor=actor, attachment=attachment)
+    return handle
 
 
 # --- saved views ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from partnera.clients.models import Company, Contact
-from partnera.core.errors import ValidationFailed, VersionConflict
+from partnera.core.errors import Conflict, ValidationFailed, VersionConflict
 from partnera.core.web import add_errors_to_form
 from partnera.people import selectors as people_selectors
 
@@ -53,6 +53,19 @@ def save_versioned(request, form, save: Callable[[], object], *, success_url: st
         return 400
     messages.success(request, _("Changes saved."))
     return redirect(success_url)
+
+
+def restore_then_redirect(request, restore: Callable[[], object], *, message: str,
+                          url: str) -> HttpResponse:
+    """Run a restore service; back to `url` with `message`, or to the trash with the reason
+    when the record's company is itself in the trash (Conflict)."""
+    try:
+        restore()
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("clients:company_trash")
+    messages.success(request, message)
+    return redirect(url)
 
 
 def active_users() -> list:

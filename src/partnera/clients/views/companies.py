@@ -34,11 +34,11 @@ from partnera.clients.views.common import (
     clean_query,
     is_htmx,
     partial_for,
+    restore_then_redirect,
     save_versioned,
     timeline_rows,
 )
 from partnera.core.errors import (
-    Conflict,
     NotFound,
     PermissionDenied,
     ValidationFailed,
@@ -369,13 +369,10 @@ def company_trash(request: HttpRequest) -> HttpResponse:
 @web_errors
 def company_restore(request: HttpRequest, pk: int) -> HttpResponse:
     company = selectors.company_get_deleted(user=request.user, pk=pk)
-    try:
-        services.company_restore(actor=request.user, company=company)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-        return redirect("clients:company_trash")
-    messages.success(request, _("“%(name)s” restored.") % {"name": company.legal_name})
-    return redirect("clients:company_detail", pk=company.pk)
+    return restore_then_redirect(
+        request, lambda: services.company_restore(actor=request.user, company=company),
+        message=_("“%(name)s” restored.") % {"name": company.legal_name},
+        url=reverse("clients:company_detail", args=[company.pk]))
 
 
 @login_required

@@ -14,8 +14,14 @@ from partnera.clients import selectors, services
 from partnera.clients.forms import ContactFilterForm, ContactForm, NoteForm
 from partnera.clients.models import Channel
 from partnera.clients.permissions import can_edit_note
-from partnera.clients.views.common import PAGE_SIZE, is_htmx, partial_for, save_versioned
-from partnera.core.errors import Conflict, PermissionDenied, ValidationFailed
+from partnera.clients.views.common import (
+    PAGE_SIZE,
+    is_htmx,
+    partial_for,
+    restore_then_redirect,
+    save_versioned,
+)
+from partnera.core.errors import PermissionDenied, ValidationFailed
 from partnera.core.visibility import can_change
 from partnera.core.web import add_errors_to_form, web_errors
 
@@ -158,10 +164,7 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_restore(request: HttpRequest, pk: int) -> HttpResponse:
     """Bring back a deleted contact (the company page's "Recently deleted")."""
     contact = selectors.contact_get_deleted(user=request.user, pk=pk)
-    try:
-        services.contact_restore(actor=request.user, contact=contact)
-    except Conflict as exc:  # its company is in the trash
-        messages.error(request, exc.message)
-        return redirect("clients:company_trash")
-    messages.success(request, _("Contact “%(name)s” restored.") % {"name": contact})
-    return redirect(reverse("clients:company_detail", args=[contact.company_id]) + "#contacts")
+    return restore_then_redirect(
+        request, lambda: services.contact_restore(actor=request.user, contact=contact),
+        message=_("Contact “%(name)s” restored.") % {"name": contact},
+        url=reverse("clients:company_detail", args=[contact.company_id]) + "#contacts")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,12 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from partnera.clients import selectors, services
 from partnera.clients.forms import AttachmentForm, NoteForm
 from partnera.clients.permissions import can_edit_note
-from partnera.clients.views.common import is_htmx, timeline_rows
+from partnera.clients.views.common import is_htmx, restore_then_redirect, timeline_rows
 from partnera.clients.views.companies import TIMELINE_SIZE, _older_cursor, detail_context
-from partnera.core.errors import Conflict, PermissionDenied, ValidationFailed, VersionConflict
+from partnera.core.errors import PermissionDenied, ValidationFailed, VersionConflict
 from partnera.core.timeline import company_timeline
 from partnera.core.visibility import can_change
-from partnera.core.web import add_errors_to_form, web_errors
+from partnera.core.web import add_errors_to_form, download_response, web_errors
 
 
 def _note_data(form) -> dict:
@@ -132,13 +132,10 @@ def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def note_restore(request: HttpRequest, pk: int) -> HttpResponse:
     """Bring back a deleted note (the company page's "Recently deleted")."""
     note = selectors.note_get_deleted(user=request.user, pk=pk)
-    try:
-        services.note_restore(actor=request.user, note=note)
-    except Conflict as exc:  # its company is in the trash
-        messages.error(request, exc.message)
-        return redirect("clients:company_trash")
-    messages.success(request, _("Note restored."))
-    return redirect(reverse("clients:company_detail", args=[note.company_id]) + f"#note-{note.pk}")
+    return restore_then_redirect(
+        request, lambda: services.note_restore(actor=request.user, note=note),
+        message=_("Note restored."),
+        url=reverse("clients:company_detail", args=[note.company_id]) + f"#note-{note.pk}")
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -168,17 +165,9 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @web_errors
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = selectors.attachment_get(user=request.user, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404() from None
-    services.attachment_downloaded(actor=request.user, attachment=attachment)
-    # Always a download with the type checked at upload: never rendered inline by the browser.
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    handle = services.attachment_open(actor=request.user, attachment=attachment)
+    return download_response(handle, filename=attachment.original_name,
+                             content_type=attachment.content_type)
 
 
 @login_required
@@ -197,10 +186,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_restore(request: HttpRequest, pk: int) -> HttpResponse:
     """Bring back a deleted file (the company page's "Recently deleted")."""
     attachment = selectors.attachment_get_deleted(user=request.user, pk=pk)
-    try:
-        services.attachment_restore(actor=request.user, attachment=attachment)
-    except Conflict as exc:  # its company is in the trash
-        messages.error(request, exc.message)
-        return redirect("clients:company_trash")
-    messages.success(request, _("File “%(name)s” restored.") % {"name": attachment.original_name})
-    return redirect(reverse("clients:company_detail", args=[attachment.company_id]) + "#files")
+    return restore_then_redirect(
+        request, lambda: services.attachment_restore(actor=request.user, attachment=attachment),
+        message=_("File “%(name)s” restored.") % {"name": attachment.original_name},
+        url=reverse("clients:company_detail", args=[attachment.company_id]) + "#files")

@@ -420,13 +420,6 @@ def _page(items: list, page, count: tuple[int, bool]) -> dict:
             "count_is_lower_bound": count[1]}
 
 
-def _tag_ids(names: list[str]) -> list[int]:
-    if not names:
-        return []
-    ids = list(selectors.tag_list().filter(name__in=names).values_list("pk", flat=True))
-    return ids or [0]  # names that match no tag match no company
-
-
 # --- companies -------------------------------------------------------------------------------------------
 
 @router.get("/companies", response=CompanyPage, exclude_unset=True, tags=["companies"])
@@ -434,7 +427,7 @@ def list_companies(request, query: Query[CompanyListQuery]):
     """Companies you can see, filtered and sorted, one keyset page at a time."""
     filters = selectors.CompanyFilters(
         q=query.q, stage=list(query.stage), tier=list(query.tier), owner=query.owner,
-        team=query.team, tag=_tag_ids(query.tag), region=query.region, city=query.city,
+        team=query.team, tag=selectors.tag_ids_by_name(query.tag), region=query.region, city=query.city,
         industry=query.industry,
     )
     page = selectors.company_page(user=request.auth, filters=filters, sort=query.sort,

@@ -209,6 +209,15 @@ def tag_list() -> QuerySet[Tag]:
     return Tag.objects.order_by("name")
 
 
+def tag_ids_by_name(names: list[str]) -> list[int]:
+    """Tag ids for a tag filter given by name (the API speaks names). Names that match no tag
+    give [0], so the filter then matches no company instead of being dropped."""
+    if not names:
+        return []
+    ids = list(tag_list().filter(name__in=names).values_list("pk", flat=True))
+    return ids or [0]
+
+
 def saved_view_list(*, user, list_name: str = "companies") -> QuerySet[SavedView]:
     return SavedView.objects.filter(user=user, list_name=list_name)
 

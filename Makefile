@@ -5,7 +5,7 @@
 #   make test    install the test tools (and Debian's chromium where missing), compile the
 #                translations, run every test (PARTNERA_TEST_DATABASE_URL=postgres://… for PostgreSQL)
 #   make lint    ruff check and mypy (must pass); ruff format --check (reported)
-#   make bench   run the benchmark scripts in benchmarks/
+#   make bench   run the benchmark scripts in benchmarks/ (100k SQLite; BENCH_PG=1: 1M PostgreSQL)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -77,10 +77,28 @@ lint: $(VENV)/.installed-test
 	  && echo "mypy: clean" \
 	  || { cat /tmp/partnera-mypy.txt; echo "mypy: failed (details above and in /tmp/partnera-mypy.txt)"; exit 1; }
 
+# Every benchmarks/*.py script (common.py is their shared helpers), each printing its figures
+# beside a baseline measured in the same run. Default: SQLite in $(BENCH_HOME), 100,000 demo
+# companies (generated once, ~½ min). BENCH_PG=1: PostgreSQL at $(BENCH_DATABASE_URL) (created
+# when missing) with 1,000,000 companies (demo ~5 min the first time). BENCH_COMPANIES and
+# BENCH_REPEAT override the size and the repetitions; BENCH_ONLY=lists runs one script.
+BENCH_HOME ?= /tmp/partnera-bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/partnera_bench
+BENCH_ONLY ?=
 bench: $(VENV)/.installed-test
-	@shopt -s nullglob; scripts=(benchmarks/*.py); \
-	if [ $${#scripts[@]} -eq 0 ]; then echo "No benchmarks yet (benchmarks/*.py)."; fi; \
-	for script in "$${scripts[@]}"; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+	@shopt -s nullglob; \
+	if [ -n "$(BENCH_PG)" ]; then \
+	  export PARTNERA_DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_COMPANIES="$${BENCH_COMPANIES:-1000000}"; \
+	else \
+	  unset PARTNERA_DATABASE_URL; export PARTNERA_BENCH_HOME="$(BENCH_HOME)" BENCH_COMPANIES="$${BENCH_COMPANIES:-100000}"; \
+	fi; \
+	scripts=(benchmarks/*$(BENCH_ONLY)*.py); ran=0; \
+	for script in "$${scripts[@]}"; do \
+	  [ "$$(basename $$script)" = common.py ] && continue; \
+	  echo "== $$script ($${PARTNERA_DATABASE_URL:-SQLite in $$PARTNERA_BENCH_HOME}, $$BENCH_COMPANIES companies)"; \
+	  $(BIN)/python "$$script" || exit 1; ran=1; \
+	done; \
+	[ $$ran = 1 ] || echo "No benchmarks matched (benchmarks/*$(BENCH_ONLY)*.py)."
 
 clean:
 	rm -rf build dist src/*.egg-info test-artifacts .pytest_cache .ruff_cache .mypy_cache

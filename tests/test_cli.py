@@ -21,7 +21,8 @@ from stdnum.bg import vat as bg_vat
 from partnera.core.roles import Role
 
 PARTNERA = Path(sys.executable).parent / "partnera"
-SUBCOMMANDS = ["serve", "worker", "migrate", "demo", "createuser", "token", "manage"]
+SUBCOMMANDS = ["serve", "worker", "migrate", "demo", "createuser", "token", "import", "export",
+               "manage"]
 
 
 def cli_env(home: Path, **extra: str) -> dict[str, str]:

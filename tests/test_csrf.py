@@ -71,7 +71,8 @@ def _post_with(client: Client, op: Op, world: World, token: str | None, **header
 @pytest.mark.parametrize("op", CLIENT_POSTS, ids=str)
 def test_client_base_post_without_token_is_refused_and_changes_nothing(op):
     world = build_world("owner", company_deleted=op.deleted,
-                        records_deleted=op.records_deleted)
+                        records_deleted=op.records_deleted, twin=op.twin,
+                        imports=op.imports)
     client = browser(world.owner)
     before = everything()
 
@@ -85,7 +86,8 @@ def test_client_base_post_without_token_is_refused_and_changes_nothing(op):
 @pytest.mark.parametrize("op", CLIENT_POSTS, ids=str)
 def test_client_base_post_with_a_wrong_token_is_refused(op):
     world = build_world("owner", company_deleted=op.deleted,
-                        records_deleted=op.records_deleted)
+                        records_deleted=op.records_deleted, twin=op.twin,
+                        imports=op.imports)
     client = browser(world.owner)
     before = everything()
 
@@ -98,7 +100,8 @@ def test_client_base_post_with_a_wrong_token_is_refused(op):
 @pytest.mark.parametrize("op", CLIENT_POSTS, ids=str)
 def test_client_base_post_with_token_succeeds(op):
     world = build_world("owner", company_deleted=op.deleted,
-                        records_deleted=op.records_deleted)
+                        records_deleted=op.records_deleted, twin=op.twin,
+                        imports=op.imports)
     client = browser(world.owner)
     before = everything()
 
@@ -226,17 +229,22 @@ def test_every_state_changing_url_is_covered():
     from django.urls import resolve
 
     from partnera.clients.urls import urlpatterns as client_patterns
+    from partnera.imports.urls import urlpatterns as import_patterns
     from partnera.people.urls import people_patterns
     from partnera.people.urls import urlpatterns as root_patterns
 
     ids = dict.fromkeys(("company", "contact", "note", "attachment", "view", "bystander",
-                         "target"), 1)
+                         "target", "import", "mapping"), 1)
     covered = {resolve(op.path(ids).split("?")[0]).url_name for op in CLIENT_POSTS}
     covered |= {op.name for op in PEOPLE_POSTS}
     read_only = {"company_list", "company_check", "company_autocomplete", "company_trash",
                  "company_detail", "company_timeline", "note_item", "attachment_download",
-                 "contact_list", "contact_detail", "user_list", "team_list"}
-    every = {p.name for p in [*client_patterns, *people_patterns, *root_patterns]}
+                 "contact_list", "contact_detail", "user_list", "team_list",
+                 "company_export", "contact_export", "contact_vcard", "company_contacts_vcard",
+                 "duplicate_list", "import_list", "import_detail", "import_progress",
+                 "import_report"}
+    every = {p.name for p in [*client_patterns, *people_patterns, *root_patterns,
+                              *import_patterns]}
     assert every - read_only <= covered
 
 
@@ -249,7 +257,8 @@ def _api_send(client: Client, op: Op, world: World, **headers):
 @pytest.mark.parametrize("op", API_WRITES, ids=str)
 def test_api_write_with_session_and_no_csrf_header_is_refused(op):
     world = build_world("owner", company_deleted=op.deleted,
-                        records_deleted=op.records_deleted)
+                        records_deleted=op.records_deleted, twin=op.twin,
+                        imports=op.imports)
     client = browser(world.owner)
     before = everything()
 
@@ -263,7 +272,8 @@ def test_api_write_with_session_and_no_csrf_header_is_refused(op):
 @pytest.mark.parametrize("op", API_WRITES, ids=str)
 def test_api_write_with_session_and_csrf_header_succeeds(op):
     world = build_world("owner", company_deleted=op.deleted,
-                        records_deleted=op.records_deleted)
+                        records_deleted=op.records_deleted, twin=op.twin,
+                        imports=op.imports)
     client = browser(world.owner)
     before = everything()
 
@@ -276,7 +286,8 @@ def test_api_write_with_session_and_csrf_header_succeeds(op):
 @pytest.mark.parametrize("op", API_WRITES, ids=str)
 def test_api_write_with_bearer_token_needs_no_csrf(op):
     world = build_world("owner", company_deleted=op.deleted,
-                        records_deleted=op.records_deleted)
+                        records_deleted=op.records_deleted, twin=op.twin,
+                        imports=op.imports)
     _token, secret = token_create(actor=None, user=world.owner, name="script")
     client = Client(enforce_csrf_checks=True)
     before = everything()

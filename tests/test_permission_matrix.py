@@ -37,10 +37,18 @@ from django.urls import resolve, reverse
 
 from partnera.clients import services
 from partnera.clients.forms import CompanyForm
-from partnera.clients.models import Attachment, Company, Contact, Note, SavedView
+from partnera.clients.models import (
+    Attachment,
+    Company,
+    Contact,
+    DuplicateDismissal,
+    Note,
+    SavedView,
+)
 from partnera.clients.tests.factories import CompanyFactory, ContactFactory, NoteFactory
 from partnera.core.models import RecordShare
 from partnera.core.roles import Role
+from partnera.imports.models import ImportMapping, ImportRun, ImportStatus
 from partnera.people.services import token_create
 from partnera.people.tests.factories import TeamFactory
 from partnera.people.tests.factories import make_user as new_user
@@ -125,16 +133,25 @@ class World:
     view: SavedView
     bystander: object  # already has an explicit share
     target: object  # the user a share operation shares with
+    twin: Company | None = None  # a likely duplicate of the company, seen by the same people
+    import_run: ImportRun | None = None  # the owner's import of a file (see _imports)
+    import_mapping: ImportMapping | None = None  # the owner's saved column mapping
 
     @property
     def ids(self) -> dict[str, int]:
-        return {"company": self.company.pk, "contact": self.contact.pk, "note": self.note.pk,
-                "attachment": self.attachment.pk, "view": self.view.pk,
-                "bystander": self.bystander.pk, "target": self.target.pk}
+        ids = {"company": self.company.pk, "contact": self.contact.pk, "note": self.note.pk,
+               "attachment": self.attachment.pk, "view": self.view.pk,
+               "bystander": self.bystander.pk, "target": self.target.pk}
+        if self.twin is not None:
+            ids["twin"] = self.twin.pk
+        if self.import_run is not None and self.import_mapping is not None:
+            ids["import"] = self.import_run.pk
+            ids["mapping"] = self.import_mapping.pk
+        return ids
 
 
 def build_world(role: str, *, company_deleted: bool = False, records_deleted: bool = False,
-                **company_fields) -> World:
+                twin: bool = False, imports: str = "", **company_fields) -> World:
     """The owner's company with everything below it, and the user acting in `role`
     (`records_deleted`: the owner deleted the contact, the note and the file)."""
     team = TeamFactory(shares_clients=role != "teammate_private")
@@ -158,8 +175,54 @@ def build_world(role: str, *, company_deleted: bool = False, records_deleted: bo
     if company_deleted:
         services.company_delete(actor=owner, company=Company.objects.get(pk=company.pk))
     company = Company.all_objects.get(pk=company.pk)
+    duplicate = _twin(company) if twin else None
+    run, mapping = _imports(owner, imports) if imports else (None, None)
     return World(role, actor, owner, team, company, Contact.all_objects.get(pk=contact.pk),
-                 Note.all_objects.get(pk=note.pk), attachment, view, bystander, target)
+                 Note.all_objects.get(pk=note.pk), attachment, view, bystander, target, duplicate,
+                 run, mapping)
+
+
+IMPORT_CSV = "ЕИК;Име на фирма\n{eik};{name}\n"
+
+
+def _imports(owner, status: str) -> tuple[ImportRun, ImportMapping]:
+    """The owner's import of a one-company file: dry run done ("ready"), imported ("done"), or
+    stopped ("failed"); and a column mapping the owner saved."""
+    from partnera.clients.tests.factories import valid_eik
+    from partnera.imports import engine
+    from partnera.imports import services as import_services
+
+    data = IMPORT_CSV.format(eik=valid_eik(424242), name="Импортирана Фирма").encode()
+    run = import_services.import_create(actor=owner, kind="companies", filename="firmi.csv",
+                                        data=data)
+    if status in ("done", "failed"):
+        import_services.import_start(actor=owner, run=run)
+        if status == "done":
+            engine.execute(run.pk)
+        else:
+            ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.FAILED,
+                                                       message="The import stopped.")
+    mapping = ImportMapping.objects.create(user=owner, kind="companies", name="Счетоводство",
+                                           columns={"фирма": "legal_name"})
+    return ImportRun.objects.get(pk=run.pk), mapping
+
+
+def import_upload(name: str = "нови.csv") -> SimpleUploadedFile:
+    from partnera.clients.tests.factories import valid_eik
+
+    data = IMPORT_CSV.format(eik=valid_eik(515151), name="Качена Фирма").encode()
+    return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+def _twin(company: Company) -> Company:
+    """A likely duplicate of the owner's company (for merging and "not duplicates"), shared with
+    the same people, so every role sees it exactly as it sees the company."""
+    twin = CompanyFactory(owner=company.owner, legal_name="Zetakom Sekret", eik="",
+                          vat_number="")
+    for share in RecordShare.objects.filter(record_type="clients.company", record_id=company.pk):
+        RecordShare.objects.create(record_type="clients.company", record_id=twin.pk,
+                                   user=share.user, granted_by=share.granted_by)
+    return twin
 
 
 def _actor(role: str, *, owner, team, company):
@@ -216,6 +279,9 @@ def state() -> dict:
         "share_count": RecordShare.objects.count(),
         "saved_views": list(SavedView.objects.order_by("pk").values()),
         "files": stored_files(),
+        "duplicate_dismissals": list(DuplicateDismissal.objects.order_by("pk").values()),
+        "imports": list(ImportRun.objects.order_by("pk").values()),
+        "import_mappings": list(ImportMapping.objects.order_by("pk").values()),
     }
 
 
@@ -254,6 +320,8 @@ class Op:
     records_deleted: bool = False  # the contact, note and file are deleted before the operation
     api: bool = False
     multipart: bool = False
+    twin: bool = False  # the world holds a likely duplicate of the company (ids["twin"])
+    imports: str = ""  # the world holds the owner's import in this state (ids["import"])
 
     @property
     def writes(self) -> bool:
@@ -340,12 +408,62 @@ WEB_OPS = [
        302, record="attachment", records_deleted=True),
     Op("contact_note_create", "post", url("clients:contact_note_create", "contact"), "note_add",
        302, record="contact", data=lambda w, ids: {"body": "Бележка за контакта"}),
+    # Downloads: the filtered lists (every page, only what the role sees) and vCards.
+    Op("company_export", "get", url("clients:company_export"), "any", 200, record=None),
+    Op("company_export_xlsx", "get",
+       url("clients:company_export", query=lambda ids: "?format=xlsx&stage=active"), "any", 200,
+       record=None),
+    Op("company_contacts_vcard", "get", url("clients:company_contacts_vcard", "company"), "read",
+       200),
+    Op("contact_export", "get", url("clients:contact_export", query=lambda ids: "?format=vcf"),
+       "any", 200, record=None),
+    Op("contact_export_of_company", "get",
+       url("clients:contact_export", query=lambda ids: f"?company={ids['company']}"), "read", 200),
+    Op("contact_vcard", "get", url("clients:contact_vcard", "contact"), "read", 200,
+       record="contact"),
+    # Likely duplicates: the finder, "not duplicates", merging (twin: a duplicate of the company).
+    Op("duplicate_list", "get", url("clients:duplicate_list"), "any", 200, record=None, twin=True),
+    Op("duplicate_dismiss", "post", url("clients:duplicate_dismiss"), "change", 302, twin=True,
+       data=lambda w, ids: {"company": str(ids["company"]), "other": str(ids["twin"])}),
+    Op("company_merge_pick", "get", url("clients:company_merge", "company"), "change", 200),
+    Op("company_merge_page", "get",
+       url("clients:company_merge", "company", query=lambda ids: f"?other={ids['twin']}"),
+       "delete", 200, twin=True),
+    Op("company_merge", "post", url("clients:company_merge", "company"), "delete", 302,
+       twin=True, data=lambda w, ids: {"other": str(ids["twin"]),
+                                       "survivor_version": str(w.company.version),
+                                       "other_version": str(w.twin.version if w.twin else 0),
+                                       "choice_legal_name": "other"}),
     # Pages outside the client base that list or search it.
     Op("home", "get", url("home"), "any", 200, record=None),
     Op("search", "get", url("core:search", query=lambda ids: "?q=зетаком"), "any", 200,
        record=None),
     Op("audit_log", "get", url("core:audit_log"), "admin", 200, record=None),
     Op("user_list", "get", url("people:user_list"), "admin", 200, record=None),
+    # Imports: anyone who may create companies imports; a run (and a saved mapping) is its
+    # owner's — an administrator may look at it and undo it, nobody else sees it.
+    Op("import_list", "get", url("imports:import_list"), "any", 200, record=None,
+       imports="ready"),
+    Op("import_new_page", "get", url("imports:import_new"), "create", 200, record=None),
+    Op("import_new", "post", url("imports:import_new"), "create", 302, record=None,
+       data=lambda w, ids: {"kind": "companies", "file": import_upload()}),
+    Op("import_detail", "get", url("imports:import_detail", "import"), "see_import", 200,
+       record="import", imports="ready"),
+    Op("import_progress", "get", url("imports:import_progress", "import"), "see_import", 200,
+       record="import", imports="ready"),
+    Op("import_report", "get", url("imports:import_report", "import"), "see_import", 200,
+       record="import", imports="ready"),
+    Op("import_configure", "post", url("imports:import_configure", "import"), "own_import", 302,
+       record="import", imports="ready",
+       data=lambda w, ids: {"col-0": "eik", "col-1": "legal_name", "key": "eik", "update": "on"}),
+    Op("import_start", "post", url("imports:import_start", "import"), "own_import", 302,
+       record="import", imports="ready"),
+    Op("import_resume", "post", url("imports:import_resume", "import"), "own_import", 302,
+       record="import", imports="failed"),
+    Op("import_undo", "post", url("imports:import_undo", "import"), "see_import", 302,
+       record="import", imports="done"),
+    Op("import_mapping_delete", "post", url("imports:mapping_delete", "mapping"), "own_mapping",
+       302, record="mapping", imports="ready"),
 ]
 
 API_OPS = [
@@ -390,6 +508,25 @@ API_OPS = [
     Op("api_contact_restore", "post", api_url("/contacts/{contact}/restore"), "change", 200,
        record="contact", api=True, records_deleted=True),
     Op("api_contact_list", "get", api_url("/contacts"), "any", 200, record=None, api=True),
+    Op("api_duplicate_list", "get", api_url("/companies/duplicates"), "any", 200, record=None,
+       api=True, twin=True),
+    Op("api_duplicate_dismiss", "post", api_url("/companies/duplicates/dismiss"), "change", 204,
+       api=True, twin=True, data=lambda w, ids: {"company": ids["company"], "other": ids["twin"]}),
+    Op("api_company_merge", "post", api_url("/companies/{company}/merge"), "delete", 200,
+       api=True, twin=True,
+       data=lambda w, ids: {"other": ids["twin"], "version": w.company.version,
+                            "other_version": w.twin.version if w.twin else 1,
+                            "fields": {"legal_name": "other"}}),
+    Op("api_company_export", "get", api_url("/companies/export?format=xlsx"), "any", 200,
+       record=None, api=True),
+    Op("api_company_contacts_vcard", "get", api_url("/companies/{company}/vcard"), "read", 200,
+       api=True),
+    Op("api_contact_export", "get", api_url("/contacts/export?format=csv"), "any", 200,
+       record=None, api=True),
+    Op("api_contact_export_of_company", "get",
+       api_url("/contacts/export?format=vcf&company={company}"), "read", 200, api=True),
+    Op("api_contact_vcard", "get", api_url("/contacts/{contact}/vcard"), "read", 200,
+       record="contact", api=True),
     Op("api_contact_create", "post", api_url("/contacts"), "change", 201, api=True, hidden=400,
        data=lambda w, ids: {"company": ids["company"], "first_name": "Нов"}),
     Op("api_contact_get", "get", api_url("/contacts/{contact}"), "read", 200, record="contact",
@@ -399,6 +536,32 @@ API_OPS = [
        data=lambda w, ids: {"version": w.contact.version, "position": "Търговец"}),
     Op("api_contact_delete", "delete", api_url("/contacts/{contact}"), "change", 204,
        record="contact", api=True),
+    Op("api_import_list", "get", api_url("/imports"), "any", 200, record=None, api=True,
+       imports="ready"),
+    Op("api_import_kinds", "get", api_url("/imports/kinds"), "any", 200, record=None, api=True),
+    Op("api_import_upload", "post", api_url("/imports"), "create", 201, record=None, api=True,
+       multipart=True, data=lambda w, ids: {"kind": "companies", "file": import_upload()}),
+    Op("api_import_get", "get", api_url("/imports/{import}"), "see_import", 200,
+       record="import", api=True, imports="ready"),
+    Op("api_import_report", "get", api_url("/imports/{import}/report"), "see_import", 200,
+       record="import", api=True, imports="ready"),
+    Op("api_import_configure", "patch", api_url("/imports/{import}"), "own_import", 200,
+       record="import", api=True, imports="ready",
+       data=lambda w, ids: {"key": "eik", "update": True}),
+    Op("api_import_start", "post", api_url("/imports/{import}/start"), "own_import", 202,
+       record="import", api=True, imports="ready"),
+    Op("api_import_resume", "post", api_url("/imports/{import}/resume"), "own_import", 202,
+       record="import", api=True, imports="failed"),
+    Op("api_import_undo", "post", api_url("/imports/{import}/undo"), "see_import", 200,
+       record="import", api=True, imports="done"),
+    Op("api_import_mapping_list", "get", api_url("/imports/mappings"), "any", 200, record=None,
+       api=True, imports="ready"),
+    Op("api_import_mapping_save", "post", api_url("/imports/mappings"), "create", 201,
+       record=None, api=True,
+       data=lambda w, ids: {"kind": "companies", "name": "Нова", "columns": {"фирма": "legal_name"}}),
+    Op("api_import_mapping_delete", "delete", api_url("/imports/mappings/{mapping}"),
+       "own_mapping", 204, record="mapping", api=True, imports="ready"),
+    Op("api_search", "get", api_url("/search?q=зетаком"), "any", 200, record=None, api=True),
 ]
 
 
@@ -413,6 +576,12 @@ def expected(role: str, op: Op) -> int | str:
         return op.ok if op.needs in caps else 403
     if op.needs == "own_view":
         return op.ok if "own_view" in caps else "hidden"
+    if op.needs == "own_mapping":  # the owner's saved mapping: nobody else's business
+        return op.ok if role == "owner" else "hidden"
+    if op.needs == "see_import":  # the owner's import: the owner and administrators
+        return op.ok if role == "owner" or "admin" in caps else "hidden"
+    if op.needs == "own_import":  # changing or starting it: the owner only
+        return op.ok if role == "owner" else 403 if "admin" in caps else "hidden"
     if "read" not in caps:
         return "hidden"
     return op.ok if op.needs in caps else 403
@@ -454,7 +623,8 @@ def client_for(world: World) -> tuple[Client, dict]:
 
 
 def check_cell(role: str, op: Op) -> None:
-    world = build_world(role, company_deleted=op.deleted, records_deleted=op.records_deleted)
+    world = build_world(role, company_deleted=op.deleted, records_deleted=op.records_deleted,
+                        twin=op.twin, imports=op.imports)
     if op.api:
         client, headers = Client(), api_headers(world.actor)
     else:
@@ -514,10 +684,27 @@ def test_matrix_covers_every_client_url_name():
     """Every URL name of clients/urls.py is exercised by at least one web operation."""
     from partnera.clients.urls import urlpatterns
 
-    ids = dict.fromkeys(("company", "contact", "note", "attachment", "view", "bystander",
-                         "target"), 1)
+    ids = dict.fromkeys(("company", "twin", "contact", "note", "attachment", "view", "bystander",
+                         "target", "import", "mapping"), 1)
     covered = {resolve(op.path(ids).split("?")[0]).url_name for op in WEB_OPS}
     assert {p.name for p in urlpatterns} <= covered
+
+
+def test_matrix_covers_every_import_url_name():
+    """Every URL name of imports/urls.py, and every /api/v1/imports endpoint, is exercised."""
+    from partnera.imports.api import router
+    from partnera.imports.urls import urlpatterns
+
+    ops = [op for op in WEB_OPS if op.name.startswith("import")]
+    covered = {resolve(op.path({"import": 1, "mapping": 1})).url_name for op in ops}
+    assert {p.name for p in urlpatterns} <= covered
+    endpoints = {(method.lower(), "/imports" + path.replace("{int:run_id}", "{import}")
+                  .replace("{int:mapping_id}", "{mapping}").rstrip("/"))
+                 for path, operations in router.path_operations.items()
+                 for operation in operations.operations for method in operation.methods}
+    tested = {(op.method, op.path({"import": "{import}", "mapping": "{mapping}"})
+               .removeprefix(API)) for op in API_OPS if op.name.startswith("api_import")}
+    assert endpoints <= tested
 
 
 # --- a hidden record never shows anywhere -----------------------------------------------------
@@ -551,7 +738,9 @@ def test_hidden_records_never_listed_counted_or_found(role):
     assert (CONTACT_LAST in contacts.content.decode()) is visible
     assert contacts.context["count"] == int(visible)
     assert (COMPANY_NAME in found.content.decode()) is visible
-    assert [h.pk for h in found.context["hits"]] == ([world.company.pk] if visible else [])
+    # A contact is found by their company's name too.
+    assert [(h.kind, h.pk) for h in found.context["hits"]] == (
+        [("company", world.company.pk), ("contact", world.contact.pk)] if visible else [])
     assert [h.pk for h in found_contact.context["hits"]] == (
         [world.contact.pk] if visible else [])
     assert (COMPANY_NAME in found_htmx.content.decode()) is visible
@@ -574,6 +763,9 @@ def test_hidden_records_never_listed_counted_or_found(role):
     assert listed_contacts["count"] == int(visible)
     assert searched_contacts["count"] == int(visible)
     assert by_company["count"] == int(visible)
+    searched_all = api.get(f"{API}/search", {"q": "зетаком"}, **auth).json()
+    assert [(h["kind"], h["id"]) for h in searched_all["items"]] == (
+        [("company", world.company.pk), ("contact", world.contact.pk)] if visible else [])
     assert state() == before
 
 

@@ -22,6 +22,11 @@ commands:
   demo         load a demo client base: teams, a user for each role, companies  [--companies N]
   createuser   create a user:  partnera createuser USERNAME --role ROLE
   token        API tokens:  partnera token create USER  |  token revoke USER PREFIX  |  token list USER
+  duplicates   likely duplicate companies: count them, or find them all again  [--rebuild]
+  import       import a file:  partnera import companies|contacts FILE --user USERNAME
+               [--dry-run] [--update] [--key eik|vat|email|name_city] [--mapping NAME]
+  export       export what a user sees:  partnera export companies|contacts FILE --user USERNAME
+               [--format csv|xlsx|vcf] [--q TEXT] [--stage …] …  (FILE - for standard output)
   manage       run any Django management command:  partnera manage <command> [...]
 
 Any other Django management command also runs by its name (e.g. partnera check --deploy).

@@ -95,8 +95,10 @@ def test_manager_builds_a_client_record_end_to_end(page, login, screenshot, acco
     # When they look the company up through the global search box
     page.goto("/")
     page.locator(".global-search input").press_sequentially("Алфа", delay=40)
-    hit = page.locator("#search-results a", has_text="Алфа Трейд")
+    # (the company, and below it their contact, who is found by the company's name too)
+    hit = page.locator(f"#search-results a[href='/clients/companies/{company.pk}/']")
     expect(hit).to_be_visible()
+    expect(page.locator("#search-results a", has_text="Георги Иванов")).to_be_visible()
     screenshot("03-global-search", full_page=False)
     hit.click()
     expect(page).to_have_url(re.compile(rf"/clients/companies/{company.pk}/$"))

@@ -265,7 +265,15 @@ else:
     )
 
 
-class CompanyListQuery(QuerySchema):
+class CompanyCreateIn(CompanyCreate):
+    allow_duplicate: bool = Field(
+        False, description="Save even if the company looks like one already in the base "
+                           "(else 409 `possible_duplicate` with the `matches` you may see).")
+
+
+class CompanyFilterQuery(QuerySchema):
+    """The companies list's filters (the list and its export take the same)."""
+
     q: str = Field("", max_length=200, description="Search name, EIK, VAT, city, e-mail, phone.")
     stage: list[StageValue] = Field(default_factory=list)
     tier: list[TierValue] = Field(default_factory=list)
@@ -276,6 +284,9 @@ class CompanyListQuery(QuerySchema):
     city: str = Field("", max_length=100)
     industry: str = Field("", max_length=120)
     sort: CompanySort = "name"
+
+
+class CompanyListQuery(CompanyFilterQuery):
     cursor: str | None = Field(None, max_length=1000)
     limit: int = Field(50, ge=1, le=200)
 
@@ -308,11 +319,22 @@ else:
     )
 
 
-class ContactListQuery(QuerySchema):
+class ContactCreateIn(ContactCreate):
+    allow_duplicate: bool = Field(
+        False, description="Save even if another contact has one of these e-mails or phones "
+                           "(else 409 `possible_duplicate` with the `matches` you may see).")
+
+
+class ContactFilterQuery(QuerySchema):
+    """The contacts list's filters (the list and its export take the same)."""
+
     q: str = Field("", max_length=200)
     company: int | None = Field(None, ge=1, le=MAX_ID)
     consent: bool | None = None
     sort: ContactSort = "name"
+
+
+class ContactListQuery(ContactFilterQuery):
     cursor: str | None = Field(None, max_length=1000)
     limit: int = Field(50, ge=1, le=200)
 
@@ -422,14 +444,22 @@ def _page(items: list, page, count: tuple[int, bool]) -> dict:
 
 # --- companies -------------------------------------------------------------------------------------------
 
-@router.get("/companies", response=CompanyPage, exclude_unset=True, tags=["companies"])
-def list_companies(request, query: Query[CompanyListQuery]):
-    """Companies you can see, filtered and sorted, one keyset page at a time."""
-    filters = selectors.CompanyFilters(
+def company_filters(query: CompanyFilterQuery) -> selectors.CompanyFilters:
+    return selectors.CompanyFilters(
         q=query.q, stage=list(query.stage), tier=list(query.tier), owner=query.owner,
         team=query.team, tag=selectors.tag_ids_by_name(query.tag), region=query.region, city=query.city,
         industry=query.industry,
     )
+
+
+def contact_filters(query: ContactFilterQuery) -> selectors.ContactFilters:
+    return selectors.ContactFilters(q=query.q, company=query.company, consent=query.consent)
+
+
+@router.get("/companies", response=CompanyPage, exclude_unset=True, tags=["companies"])
+def list_companies(request, query: Query[CompanyListQuery]):
+    """Companies you can see, filtered and sorted, one keyset page at a time."""
+    filters = company_filters(query)
     page = selectors.company_page(user=request.auth, filters=filters, sort=query.sort,
                                   cursor=check_cursor(query.cursor), size=query.limit)
     confidential = can_see_confidential(request.auth)
@@ -438,9 +468,12 @@ def list_companies(request, query: Query[CompanyListQuery]):
 
 
 @router.post("/companies", response={201: CompanyOut}, exclude_unset=True, tags=["companies"])
-def create_company(request, payload: CompanyCreate):
-    company = services.company_create(actor=request.auth,
-                                      data=payload.model_dump(exclude_unset=True))
+def create_company(request, payload: CompanyCreateIn):
+    """Create a company. One that looks like a company you can see (same EIK/VAT, e-mail, phone,
+    or a similar name) answers 409 `possible_duplicate` listing them, unless `allow_duplicate`."""
+    data = payload.model_dump(exclude_unset=True)
+    allow = bool(data.pop("allow_duplicate", False))
+    company = services.company_create(actor=request.auth, data=data, allow_duplicate=allow)
     return Status(201, company_out(company, confidential=can_see_confidential(request.auth)))
 
 
@@ -628,7 +661,7 @@ def restore_attachment(request, attachment_id: int):
 
 @router.get("/contacts", response=ContactPage, tags=["contacts"])
 def list_contacts(request, query: Query[ContactListQuery]):
-    filters = selectors.ContactFilters(q=query.q, company=query.company, consent=query.consent)
+    filters = contact_filters(query)
     page = selectors.contact_page(user=request.auth, filters=filters, sort=query.sort,
                                   cursor=check_cursor(query.cursor), size=query.limit)
     return _page([contact_out(c) for c in page.items], page,
@@ -636,8 +669,12 @@ def list_contacts(request, query: Query[ContactListQuery]):
 
 
 @router.post("/contacts", response={201: ContactOut}, tags=["contacts"])
-def create_contact(request, payload: ContactCreate):
-    contact = services.contact_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
+def create_contact(request, payload: ContactCreateIn):
+    """Add a contact. An e-mail or phone another contact you can see already has answers 409
+    `possible_duplicate` listing them, unless `allow_duplicate`."""
+    data = payload.model_dump(exclude_unset=True)
+    allow = bool(data.pop("allow_duplicate", False))
+    contact = services.contact_create(actor=request.auth, data=data, allow_duplicate=allow)
     return Status(201, contact_out(contact))
 
 

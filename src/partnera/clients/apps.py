@@ -9,6 +9,8 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register this domain's timeline sources and search provider with core's registries.
-        from partnera.clients import registry
+        from partnera.clients import importing, registry
 
         registry.register()
+        # The kinds of import this domain offers (partnera.imports), and the vCard reader.
+        importing.register()

@@ -87,6 +87,9 @@ class CompanyForm(forms.Form):
     financial_notes = forms.CharField(label=_("Financial notes"), max_length=5000, required=False,
                                       widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput)  # required when editing: see __init__
+    # Shown with the likely duplicates when a new company looks like one already there.
+    allow_duplicate = forms.BooleanField(
+        label=_("This is a new company, not one of those above: save it anyway"), required=False)
 
     CONFIDENTIAL = ("credit_limit", "payment_terms_days", "credit_terms", "financial_notes")
     SECTIONS = {
@@ -97,6 +100,7 @@ class CompanyForm(forms.Form):
         "confidential": CONFIDENTIAL,
     }
     WIDE = ("registered_address", "postal_address", "tags", "credit_terms", "financial_notes")
+    DUPLICATE_CHECK = ("legal_name", "eik", "vat_number", "city", "phones", "emails")
 
     def __init__(self, *args, user, company=None, users=(), teams=(), labels=None, **kwargs):
         self.user = user
@@ -130,6 +134,16 @@ class CompanyForm(forms.Form):
         for name in ("eik", "vat_number", "phones", "emails"):
             self.fields[name].widget.attrs.update({
                 "hx-get": check_url, "hx-trigger": "change", "hx-target": f"#field-{name}",
+                "hx-swap": "outerHTML", "hx-sync": "closest form:abort",
+            })
+        # Leaving any field that identifies a company also looks for likely duplicates
+        # (clients.duplicates): the check sends these fields, and answers a hint above the form.
+        for name in self.DUPLICATE_CHECK:
+            self.fields[name].widget.attrs.update({
+                "data-duplicate-check": "", "hx-include": "[data-duplicate-check]"})
+        for name in ("legal_name", "city"):
+            self.fields[name].widget.attrs.update({
+                "hx-get": check_url, "hx-trigger": "change", "hx-target": "#duplicate-hint",
                 "hx-swap": "outerHTML", "hx-sync": "closest form:abort",
             })
         self.fields["legal_name"].widget.attrs["autofocus"] = True
@@ -173,7 +187,8 @@ class CompanyForm(forms.Form):
 
     def service_data(self) -> dict:
         """What the services receive: every field the user may set (version aside)."""
-        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        return {k: v for k, v in self.cleaned_data.items()
+                if k not in ("version", "allow_duplicate")}
 
 
 class ContactForm(forms.Form):
@@ -194,6 +209,8 @@ class ContactForm(forms.Form):
     consent_source = forms.CharField(label=_("Consent source"), max_length=200, required=False,
                                      help_text=_("Where the consent was given (form, meeting …)."))
     version = forms.IntegerField(widget=forms.HiddenInput)  # required when editing: see __init__
+    allow_duplicate = forms.BooleanField(
+        label=_("This is a different person: save anyway"), required=False)
 
     def __init__(self, *args, contact=None, company=None, **kwargs):
         initial = kwargs.pop("initial", None) or {}
@@ -221,7 +238,8 @@ class ContactForm(forms.Form):
         self.fields["first_name"].widget.attrs["autofocus"] = True
 
     def service_data(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        return {k: v for k, v in self.cleaned_data.items()
+                if k not in ("version", "allow_duplicate")}
 
 
 class NoteForm(forms.Form):

@@ -61,10 +61,48 @@ def normalize_vat(raw: str) -> str:
         ) from None
 
 
+# A Bulgarian number written the usual ways (+359 88 812 3456, 0888/123-456, 00359 2 123 4567)
+# is checked against libphonenumber's own Bulgarian patterns directly, without a full parse: an
+# import validates hundreds of thousands of them. Anything else goes through phonenumbers.parse;
+# tests compare the two paths on many numbers.
+_BG_SEPARATORS = re.compile(r"[\s\-./()]+")
+_BG_WRITTEN = re.compile(r"(?:\+359|00359|0)([1-9]\d{5,8})")
+
+
+def _bg_patterns() -> tuple[re.Pattern, list[tuple[re.Pattern, tuple[int, ...]]]]:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("BG")
+    assert meta is not None and meta.general_desc is not None  # libphonenumber knows Bulgaria
+    descs = [meta.fixed_line, meta.mobile, meta.toll_free, meta.premium_rate, meta.shared_cost]
+    types = [(re.compile(d.national_number_pattern), tuple(d.possible_length or ()))
+             for d in descs if d is not None and d.national_number_pattern]
+    return re.compile(meta.general_desc.national_number_pattern or "$^"), types
+
+
+_BG_GENERAL, _BG_TYPES = _bg_patterns()
+
+
+def _bg_national(value: str) -> str | None:
+    """The national significant number of a valid Bulgarian number in a common written form."""
+    match = _BG_WRITTEN.fullmatch(_BG_SEPARATORS.sub("", value))
+    if match is None:
+        return None
+    national = match.group(1)
+    if not _BG_GENERAL.fullmatch(national):
+        return None
+    for pattern, lengths in _BG_TYPES:
+        if len(national) in lengths and pattern.fullmatch(national):
+            return national
+    return None
+
+
 def normalize_phone(raw: str, region: str = "BG") -> str:
     value = (raw or "").strip()
     if not value:
         return ""
+    if region == "BG" and len(value) <= 24:
+        national = _bg_national(value)
+        if national is not None:
+            return "+359" + national
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -146,6 +184,9 @@ def phone_digits(e164: str) -> list[str]:
     """The digit strings a person may type for a stored number: 359888123456 and 0888123456."""
     digits = e164.lstrip("+")
     forms = [digits]
+    if e164.startswith("+359") and _bg_national(e164) is not None:
+        # Every valid Bulgarian number is written nationally with the trunk 0 before it.
+        return [digits, "0" + digits[3:]]
     try:
         number = phonenumbers.parse(e164, None)
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -115,6 +115,13 @@ class Company(BusinessRecord):
     # Folded (casefolded) name, numbers, city, e-mails and phone digits, kept by the services:
     # SQLite's LIKE folds ASCII only, so Cyrillic search needs its own folded column.
     search_text = models.TextField(blank=True, editable=False)
+    # The name with legal forms, quotes, punctuation, case and script folded away
+    # («"Алфа" ООД» and "Alfa Ltd" both → "alfa"): duplicates are found by it (clients.duplicates).
+    name_key = models.CharField(max_length=255, blank=True, editable=False)
+    # Set when this company was merged into another (it is then soft-deleted): its old links lead there.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", editable=False,
+                                    verbose_name=_("merged into"))
 
     class Meta:
         verbose_name = _("company")
@@ -134,6 +141,16 @@ class Company(BusinessRecord):
             models.Index(fields=["team", "legal_name", "id"], name="company_team_name_idx"),
             # Filtered lists ("active key accounts") walk this in name order.
             models.Index(fields=["stage", "tier", "legal_name", "id"], name="company_stage_tier_idx",
+                         condition=Q(deleted_at__isnull=True)),
+            # A manager's or team's filtered list ("my active key accounts"): one exact index
+            # range per visibility grant instead of walking every key account of the company.
+            models.Index(fields=["owner", "tier", "stage", "legal_name", "id"],
+                         name="company_owner_tier_idx", condition=Q(deleted_at__isnull=True)),
+            models.Index(fields=["team", "tier", "stage", "legal_name", "id"],
+                         name="company_team_tier_idx", condition=Q(deleted_at__isnull=True)),
+            models.Index(fields=["name_key"], name="company_name_key_idx"),
+            # The list's "City" sort pages by (city, id).
+            models.Index(fields=["city", "id"], name="company_city_idx",
                          condition=Q(deleted_at__isnull=True)),
         ]
 
@@ -168,7 +185,10 @@ class Contact(BusinessRecord):
         verbose_name_plural = _("contacts")
         indexes = [
             models.Index(fields=["company", "last_name", "first_name"], name="contact_company_idx"),
-            models.Index(fields=["last_name", "first_name", "id"], name="contact_name_idx",
+            # The contact list pages by (last_name, id) (core.pagination.keyset_page).
+            models.Index(fields=["last_name", "id"], name="contact_name_idx",
+                         condition=Q(deleted_at__isnull=True)),
+            models.Index(fields=["-updated_at", "-id"], name="contact_updated_idx",
                          condition=Q(deleted_at__isnull=True)),
         ]
 
@@ -244,3 +264,76 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- duplicates (clients.duplicates) -------------------------------------------------------------
+# related_name="+" keeps these out of Company._meta.related_objects: a merge moves every other
+# relation to the surviving company, but these are recomputed, never moved.
+
+class CompanyKey(models.Model):
+    """One identity key of a company ("eik:175074752", "email:office@alfa.bg", "tel:+35928…",
+    "name:alfa trade", "nb:alfatr" …), kept by the services: duplicates are found by equal keys
+    through one index, never by comparing every pair."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [models.Index(fields=["key"], name="company_key_idx"),
+                   models.Index(fields=["company"], name="company_key_company_idx")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ContactKey(models.Model):
+    """An e-mail or phone of a contact ("email:…", "tel:…"), to warn when another contact has it."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [models.Index(fields=["key"], name="contact_key_idx"),
+                   models.Index(fields=["contact"], name="contact_key_contact_idx")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class DuplicatePair(models.Model):
+    """Two live companies that are likely the same client (company_a_id < company_b_id), with the
+    score and the reasons (codes and values; shown in the reader's language). Kept by the services
+    as companies change; rebuilt by `partnera duplicates --rebuild`."""
+
+    company_a = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    company_b = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list)
+    found_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company_a", "company_b"],
+                                               name="unique_duplicate_pair")]
+        indexes = [models.Index(fields=["-score", "-id"], name="duplicate_pair_score_idx"),
+                   models.Index(fields=["company_b"], name="duplicate_pair_b_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.company_a_id} ~ {self.company_b_id} ({self.score})"
+
+
+class DuplicateDismissal(models.Model):
+    """Someone said these two companies are not duplicates: the pair is not suggested again."""
+
+    company_a = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    company_b = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company_a", "company_b"],
+                                               name="unique_duplicate_dismissal")]
+        indexes = [models.Index(fields=["company_b"], name="duplicate_dismissal_b_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.company_a_id} ≠ {self.company_b_id}"

@@ -6,8 +6,9 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from partnera.clients import selectors
+from partnera.clients import search, selectors
 from partnera.clients.identifiers import format_phone
 from partnera.clients.models import Company
 from partnera.core.models import AuditEntry
@@ -30,7 +31,9 @@ def _notes(*, user, company_id, limit, before):
     ]
 
 
-HIDDEN_IN_TIMELINE = {"search_text"}
+# A merge's snapshot of the merged record and the ids it moved are for review in the audit log,
+# not for the timeline (which shows the fields that changed and whom it was merged with).
+HIDDEN_IN_TIMELINE = {"search_text", "name_key", "merged_record", "moved"}
 CONFIDENTIAL_KEYS = {"credit_limit", "payment_terms_days", "credit_terms", "financial_notes"}
 
 
@@ -73,7 +76,8 @@ def _changes(*, user, company_id, limit, before):
     return entries
 
 
-LINKED_COMPANY_FIELDS = {"parent", "referred_by", "company"}
+LINKED_COMPANY_FIELDS = {"parent", "referred_by", "company", "merged_from", "merged_into",
+                         "not_duplicate_of"}
 
 
 def _visible_linked_ids(user, rows) -> set[int]:
@@ -126,20 +130,20 @@ def _search_companies(*, user, query, limit):
 
 
 def _search_contacts(*, user, query, limit):
-    qs = selectors.contact_list(user=user, filters=selectors.ContactFilters(q=query))
     return [
         SearchHit(kind="contact", kind_label=_("Contact"), label=str(c),
                   detail=" · ".join(p for p in [c.position, c.company.legal_name] if p),
                   url=reverse("clients:contact_detail", args=[c.pk]), pk=c.pk)
-        for c in qs.select_related("company").order_by("last_name", "first_name", "pk")[:limit]
+        for c in selectors.contact_search(user=user, query=query, limit=limit)
     ]
 
 
 def register() -> None:
     register_timeline_source("notes", _notes)
     register_timeline_source("changes", _changes)
-    register_search_provider("company", _search_companies)
-    register_search_provider("contact", _search_contacts)
+    register_search_provider("company", _search_companies, label=gettext_lazy("Companies"))
+    register_search_provider("contact", _search_contacts, label=gettext_lazy("Contacts"))
+    search.register()
     register_home_panels()
 
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
-from partnera.clients.identifiers import search_words
 from partnera.clients.models import Attachment, Company, Contact, Note, SavedView, Tag
 from partnera.clients.permissions import edits_every_note_of
 from partnera.clients.regions import BG_REGIONS
 from partnera.core.errors import NotFound
-from partnera.core.pagination import Page, bounded_count, keyset_page
+from partnera.core.pagination import Page, Walk, bounded_count, keyset_page
 from partnera.core.records import get_visible
+from partnera.core.search import search_ids, search_match_q
 from partnera.core.visibility import visible_branches, visible_q
 
 COMPANY_SORTS = {
@@ -60,8 +61,12 @@ def company_list(*, user, filters: CompanyFilters | None = None) -> QuerySet[Com
     f = filters or CompanyFilters()
     qs = company_visible(user=user)
     if f.q:
-        for word in search_words(f.q):
-            qs = qs.filter(search_text__contains=word)
+        qs = qs.filter(company_search_q(f.q))
+    return _company_filters(qs, f)
+
+
+def _company_filters(qs: QuerySet[Company], f: CompanyFilters) -> QuerySet[Company]:
+    """The company list's filters on the company's own columns (all but the search)."""
     if f.stage:
         qs = qs.filter(stage__in=f.stage)
     if f.tier:
@@ -94,14 +99,35 @@ def _with_list_relations(qs: QuerySet[Company]) -> QuerySet[Company]:
 
 def company_page(*, user, filters: CompanyFilters | None = None, sort: str = "name",
                  cursor: str | None = None, size: int = 50) -> Page:
+    f = filters or CompanyFilters()
     field_name, descending = COMPANY_SORTS.get(sort, COMPANY_SORTS["name"])
-    qs = _with_list_relations(company_list(user=user, filters=filters))
-    return keyset_page(qs, field=field_name, descending=descending, cursor=cursor, size=size,
-                       branches=visible_branches(user))
+    qs = _with_list_relations(company_list(user=user, filters=f))
+    branches = visible_branches(user)
+    walk = None
+    if branches is not None and field_name != "legal_name" and not f.q:
+        # Name order has an index per grant (owner, team); other orders have one index for all
+        # companies: walk it and keep the visible ones, a chunk at a time, rather than sorting
+        # every company of a grant (core.pagination.Walk; SQLite's planner would sort).
+        walk = Walk(_company_filters(Company.objects.all(), f),
+                    keep=functools.partial(_visible_companies, user))
+    page = keyset_page(qs, field=field_name, descending=descending, cursor=cursor, size=size,
+                       branches=branches, walk=walk)
+    if walk is not None:  # a walked page: its owners, teams and tags, a query each
+        prefetch_related_objects(page.items, "owner", "team",
+                                 Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    return page
+
+
+def _visible_companies(user, companies: list[Company]) -> list[Company]:
+    wanted = {c.pk for c in companies}
+    if not wanted:
+        return []
+    visible = set(company_visible(user=user).filter(pk__in=wanted).values_list("pk", flat=True))
+    return [c for c in companies if c.pk in visible]
 
 
 def company_count(*, user, filters: CompanyFilters | None = None) -> tuple[int, bool]:
-    return bounded_count(company_list(user=user, filters=filters))
+    return bounded_count(company_list(user=user, filters=filters), branches=visible_branches(user))
 
 
 def company_get(*, user, pk) -> Company:
@@ -118,13 +144,24 @@ def company_get_deleted(*, user, pk) -> Company:
 
 
 def company_autocomplete(*, user, query: str, limit: int = 10) -> list[Company]:
-    words = search_words(query)
-    if not words:
+    """The visible companies a typed name, number, e-mail or phone finds, best first (the search
+    index, core.search)."""
+    ids = search_ids(kind="company", user=user, query=query, limit=limit)
+    return _in_order(company_visible(user=user), ids)
+
+
+def contact_search(*, user, query: str, limit: int = 10) -> list[Contact]:
+    """The visible contacts a typed name, e-mail, phone or company finds, best first."""
+    ids = search_ids(kind="contact", user=user, query=query, limit=limit)
+    return _in_order(contact_visible(user=user).select_related("company"), ids)
+
+
+def _in_order(qs: QuerySet, ids: list[int]) -> list:
+    """The records of `ids` that `qs` (already scoped by visibility) holds, in the order of ids."""
+    if not ids:
         return []
-    qs = company_visible(user=user)
-    for word in words:
-        qs = qs.filter(search_text__contains=word)
-    return list(qs.order_by("legal_name", "pk")[:limit])
+    found = qs.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def company_subsidiaries(*, user, company: Company) -> list[Company]:
@@ -141,8 +178,12 @@ def contact_list(*, user, filters: ContactFilters | None = None) -> QuerySet[Con
     f = filters or ContactFilters()
     qs = contact_visible(user=user)
     if f.q:
-        for word in search_words(f.q):
-            qs = qs.filter(search_text__contains=word)
+        qs = qs.filter(_search_q("contact", f.q))
+    return _contact_filters(qs, f)
+
+
+def _contact_filters(qs: QuerySet[Contact], f: ContactFilters) -> QuerySet[Contact]:
+    """The contact list's filters on the contact's own columns."""
     if f.company:
         qs = qs.filter(company_id=f.company)
     if f.consent is not None:
@@ -154,9 +195,29 @@ def contact_list(*, user, filters: ContactFilters | None = None) -> QuerySet[Con
 
 def contact_page(*, user, filters: ContactFilters | None = None, sort: str = "name",
                  cursor: str | None = None, size: int = 50) -> Page:
+    f = filters or ContactFilters()
     field_name, descending = CONTACT_SORTS.get(sort, CONTACT_SORTS["name"])
-    qs = contact_list(user=user, filters=filters).select_related("company")
-    return keyset_page(qs, field=field_name, descending=descending, cursor=cursor, size=size)
+    qs = contact_list(user=user, filters=f).select_related("company")
+    walk = None
+    if not f.q:
+        # Walk the contacts in the sort's own index and keep those of visible companies, a
+        # chunk at a time: the join with the visibility rule makes both databases read (and
+        # sort) every contact of every visible company instead (core.pagination.Walk).
+        walk = Walk(_contact_filters(Contact.objects.all(), f),
+                    keep=functools.partial(_of_visible_companies, user))
+    page = keyset_page(qs, field=field_name, descending=descending, cursor=cursor, size=size,
+                       walk=walk)
+    prefetch_related_objects(page.items, "company")  # a walked page: its companies, one query
+    return page
+
+
+def _of_visible_companies(user, contacts: list[Contact]) -> list[Contact]:
+    """The contacts whose company the user may see (and is not deleted)."""
+    wanted = {c.company_id for c in contacts}
+    if not wanted:
+        return []
+    visible = set(company_visible(user=user).filter(pk__in=wanted).values_list("pk", flat=True))
+    return [c for c in contacts if c.company_id in visible]
 
 
 def contact_count(*, user, filters: ContactFilters | None = None) -> tuple[int, bool]:
@@ -229,10 +290,14 @@ def filter_choices_regions(*, user) -> list[str]:
 
 
 def company_search_q(query: str) -> Q:
-    q = Q()
-    for word in search_words(query):
-        q &= Q(search_text__contains=word)
-    return q
+    """Companies whose name, numbers, city, e-mails or phones match `query` (the search index);
+    combine with a visibility-scoped queryset."""
+    return _search_q("company", query)
+
+
+def _search_q(kind: str, query: str) -> Q:
+    # A query without a searchable word (punctuation, a lone letter) finds nothing.
+    return search_match_q(kind, query) or Q(pk__in=[])
 
 
 # --- reads for the web UI (clients UI) ----------------------------------------------------------

@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partnera.clients import duplicates
 from partnera.clients import identifiers as ids
 from partnera.clients.models import (
     Attachment,
@@ -39,6 +40,7 @@ from partnera.core.errors import (
 from partnera.core.models import AuditEntry, RecordShare
 from partnera.core.records import bump_version
 from partnera.core.roles import Role
+from partnera.core.search import search_index_update
 from partnera.core.visibility import (
     can_assign,
     can_change,
@@ -381,7 +383,10 @@ def _check_company_rules(*, actor, company: Company, data: dict, before: dict | 
 # --- companies ---------------------------------------------------------------------------------
 
 @transaction.atomic
-def company_create(*, actor, data: dict) -> Company:
+def company_create(*, actor, data: dict, allow_duplicate: bool = False) -> Company:
+    """Create a company. Unless `allow_duplicate`, a company that looks like one the actor can
+    already see (same EIK/VAT, e-mail, phone or a similar name) is refused with
+    PossibleDuplicate listing those companies (clients.duplicates); hidden ones are never told."""
     if actor is not None and actor.role == Role.DEPARTMENT:
         raise PermissionDenied()
     data = _without_confidential(actor=actor, data=data)
@@ -392,7 +397,12 @@ def company_create(*, actor, data: dict) -> Company:
     _check_company_rules(actor=actor, company=company, data=data, before=None, errors=errors)
     if errors:
         raise ValidationFailed(fields=errors)
+    if not allow_duplicate:
+        matches = duplicates.match_company_record(company, user=actor)
+        if matches:
+            raise duplicates.PossibleDuplicate(matches)
     company.search_text = _company_search_text(company)
+    company.name_key = duplicates.company_name_key(company.legal_name)
     try:
         with transaction.atomic():
             company.save()
@@ -400,6 +410,8 @@ def company_create(*, actor, data: dict) -> Company:
         raise ValidationFailed(fields={"eik": [EIK_TAKEN()]}) from None
     if "tags" in data:
         company.tags.set(_tags_or_error(data["tags"]))
+    duplicates.index_company(company)
+    search_index_update("company", [company.pk])
     after = snapshot(company, AUDITED_COMPANY_FIELDS)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=company, company_id=company.pk,
                  changes={k: [None, v] for k, v in after.items() if v not in (None, "", [])})
@@ -437,8 +449,9 @@ def company_update(*, actor, company: Company, data: dict, expected_version: int
     if errors:
         raise ValidationFailed(fields=errors)
     company.search_text = _company_search_text(company)
+    company.name_key = duplicates.company_name_key(company.legal_name)
     fields = [f for f in COMPANY_FIELDS if f != "tags"]
-    db_fields = [*_column_names(company, fields), "search_text"]
+    db_fields = [*_column_names(company, fields), "search_text", "name_key"]
     try:
         with transaction.atomic():
             bump_version(company, expected_version=expected_version, fields=db_fields)
@@ -446,6 +459,8 @@ def company_update(*, actor, company: Company, data: dict, expected_version: int
         raise ValidationFailed(fields={"eik": [EIK_TAKEN()]}) from None
     if tags is not None:
         company.tags.set(tags)
+    duplicates.index_company(company)
+    search_index_update("company", [company.pk])  # and its contacts' (they hold its name)
     before_plain = snapshot_from(before)
     changes = diff(before_plain, snapshot(company, AUDITED_COMPANY_FIELDS))
     if changes:
@@ -466,6 +481,8 @@ def company_delete(*, actor, company: Company) -> Company:
     company.deleted_at = timezone.now()
     company.deleted_by = actor
     bump_version(company, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    duplicates.forget_company(company.pk)
+    search_index_update("company", [company.pk])  # out of the index, with its contacts
     audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=company, company_id=company.pk)
     return company
 
@@ -475,6 +492,9 @@ def company_restore(*, actor, company: Company) -> Company:
     _require_visible(actor, company)
     if not can_delete(actor, company):
         raise PermissionDenied()
+    if company.merged_into_id:
+        raise Conflict(_("“%(name)s” was merged into another company; its contacts, notes and "
+                         "files are there now.") % {"name": company.legal_name})
     taken = _("Another company now has this EIK; merge or change it before restoring.")
     if company.eik and Company.objects.filter(eik=company.eik).exists():
         raise Conflict(taken)
@@ -485,6 +505,8 @@ def company_restore(*, actor, company: Company) -> Company:
             bump_version(company, expected_version=None, fields=["deleted_at", "deleted_by_id"])
     except IntegrityError:  # another company took the EIK between the check and the write
         raise Conflict(taken) from None
+    duplicates.index_company(company)
+    search_index_update("company", [company.pk])  # back in the index, with its live contacts
     audit_record(actor=actor, action=AuditEntry.Action.RESTORE, obj=company, company_id=company.pk)
     return company
 
@@ -542,7 +564,9 @@ def _check_contact_rules(contact: Contact, errors: dict) -> None:
 
 
 @transaction.atomic
-def contact_create(*, actor, data: dict) -> Contact:
+def contact_create(*, actor, data: dict, allow_duplicate: bool = False) -> Contact:
+    """Add a contact. Unless `allow_duplicate`, an e-mail or phone that another live contact the
+    actor can see already has is refused with PossibleDuplicate naming those contacts."""
     contact = Contact(created_by=actor)
     errors = _clean_into(contact, data, CONTACT_FIELDS, _contact_cleaners(actor))
     if "company" not in errors and contact.company_id is None:
@@ -552,8 +576,17 @@ def contact_create(*, actor, data: dict) -> Contact:
     _check_contact_rules(contact, errors)
     if errors:
         raise ValidationFailed(fields=errors)
+    if not allow_duplicate:
+        matches = duplicates.match_contact(
+            {"emails": contact.emails, "phones": contact.phones}, user=actor)
+        if matches:
+            raise duplicates.PossibleDuplicate(matches, message=_(
+                "Another contact already has this e-mail or phone. Check it, or confirm that "
+                "this is a different person."))
     contact.search_text = _contact_search_text(contact)
     contact.save()
+    duplicates.index_contact(contact)
+    search_index_update("contact", [contact.pk])
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=contact,
                  company_id=contact.company_id,
                  changes={k: [None, v] for k, v in snapshot(contact, AUDITED_CONTACT_FIELDS).items()
@@ -578,6 +611,8 @@ def contact_update(*, actor, contact: Contact, data: dict, expected_version: int
     contact.search_text = _contact_search_text(contact)
     db_fields = [*_column_names(contact, CONTACT_FIELDS), "search_text"]
     bump_version(contact, expected_version=expected_version, fields=db_fields)
+    duplicates.index_contact(contact)
+    search_index_update("contact", [contact.pk])  # a move brings the new company's name
     changes = diff(before, snapshot(contact, AUDITED_CONTACT_FIELDS))
     if changes:
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=contact,
@@ -593,6 +628,7 @@ def contact_delete(*, actor, contact: Contact) -> Contact:
     contact.deleted_at = timezone.now()
     contact.deleted_by = actor
     bump_version(contact, expected_version=None, fields=["deleted_at", "deleted_by_id"])
+    search_index_update("contact", [contact.pk])
     audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=contact,
                  company_id=contact.company_id)
     return contact
@@ -601,7 +637,9 @@ def contact_delete(*, actor, contact: Contact) -> Contact:
 @transaction.atomic
 def contact_restore(*, actor, contact: Contact) -> Contact:
     """Bring a deleted contact back, for whoever may change its company."""
-    return _restore_below(actor, contact, may=can_change(actor, contact.company))
+    restored = _restore_below(actor, contact, may=can_change(actor, contact.company))
+    search_index_update("contact", [restored.pk])
+    return restored
 
 
 # --- notes ---------------------------------------------------------------------------------------

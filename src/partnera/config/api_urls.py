@@ -1,10 +1,17 @@
 """/api/v1/: the one NinjaAPI with every domain's router (config is where the apps meet)."""
 
 from partnera.clients.api import router as clients_router
+from partnera.clients.api_duplicates import router as duplicates_router
+from partnera.clients.api_exports import router as client_exports_router
 from partnera.core.api import api_urlpatterns, create_api
+from partnera.core.search_api import router as search_router
+from partnera.imports.api import router as imports_router
 from partnera.people.api import router as people_router
 
-api = create_api([("/", clients_router), ("/", people_router)])
+# The export and duplicates paths (/companies/export, /companies/duplicates) come before the
+# record paths (/companies/{id}).
+api = create_api([("/", client_exports_router), ("/", duplicates_router), ("/", clients_router),
+                  ("/", people_router), ("/imports", imports_router), ("/", search_router)])
 
 app_name = "api"
 urlpatterns = api_urlpatterns(api)

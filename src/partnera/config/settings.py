@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "partnera.core",
     "partnera.people",
     "partnera.clients",
+    "partnera.imports",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 PARTNERA_MAX_UPLOAD_BYTES = int(env("MAX_UPLOAD_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Imports: the largest file and the most rows one import takes, and the rows per transaction.
+PARTNERA_IMPORT_MAX_BYTES = int(env("IMPORT_MAX_MB", "50")) * 1024 * 1024
+PARTNERA_IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "200000"))
+PARTNERA_IMPORT_BATCH_SIZE = int(env("IMPORT_BATCH_SIZE", "1000"))
 
 # --- e-mail -----------------------------------------------------------------------------------
 _email_url = env("EMAIL_URL")

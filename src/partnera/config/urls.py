@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("partnera.core.urls")),
     path("people/", include((people_patterns, "people"))),
     path("clients/", include("partnera.clients.urls")),
+    path("imports/", include("partnera.imports.urls")),
     path("api/v1/", include("partnera.config.api_urls")),
 ]

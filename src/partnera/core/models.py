@@ -77,6 +77,7 @@ class AuditEntry(models.Model):
         DOWNLOAD = "download", _("downloaded")
         SHARE = "share", _("shared")
         UNSHARE = "unshare", _("unshared")
+        MERGE = "merge", _("merged")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -145,3 +146,25 @@ class RecordShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type}#{self.record_id} → {self.user_id}"
+
+
+class SearchDocument(models.Model):
+    """One record as the global search sees it: its words in the folded Latin search key.
+
+    Kept by the services that write (partnera.core.search.search_index_update) and rebuilt in bulk
+    by `search_index_rebuild`. Each database searches it its own way, set up by migration 0004:
+    an FTS5 table kept by triggers on SQLite; a generated tsvector column with a GIN index on
+    PostgreSQL (plus a vocabulary with a trigram index for typos). Only live records are indexed.
+    """
+
+    kind = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    document = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.object_id}"

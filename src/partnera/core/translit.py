@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _BG_TO_LATIN = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i",
@@ -35,10 +36,14 @@ _LATIN_RE = re.compile("|".join(re.escape(src) for src, _ in _LATIN_TO_BG), re.I
 _LATIN_MAP = dict(_LATIN_TO_BG)
 
 
+def _final_ia(m: re.Match[str]) -> str:
+    return ("I" if m.group(1).isupper() else "i") + ("A" if m.group(2).isupper() else "a")
+
+
 def to_latin(text: str) -> str:
-    """«Петров» → "Petrov", «България» → "Bulgaria"; anything not Cyrillic is kept."""
-    text = _FINAL_IA.sub(lambda m: ("I" if m.group(1).isupper() else "i") + ("A" if m.group(2).isupper() else "a"),
-                         text)
+    """«Петров» → "Petrov", «Юлия» → "Yulia"; anything not Cyrillic is kept. (The law fixes "Bulgaria"
+    for the country's name as an exception; letter by letter it is "Balgaria".)"""
+    text = _FINAL_IA.sub(_final_ia, text)
     return text.translate(_TRANSLATE)
 
 
@@ -48,19 +53,18 @@ def to_cyrillic(text: str) -> str:
     return _LATIN_RE.sub(lambda m: _LATIN_MAP[m.group(0).lower()], text)
 
 
+# Combining marks to drop after NFD, except the breve of й and the diaeresis of ё (letters of their own).
+_ACCENTS = re.compile("(?<![иИ])\u0306|(?<![еЕ])\u0308|[\u0300-\u0305\u0307\u0309-\u036f]")
+
+
 def strip_accents(text: str) -> str:
     """"Müller" → "Muller", «й» kept (it is a letter of its own in Bulgarian)."""
-    decomposed = unicodedata.normalize("NFD", text)
-    kept = []
-    for ch in decomposed:
-        if unicodedata.combining(ch) and kept and kept[-1] in "иИеЕ":
-            # й (и + breve) and ё (е + diaeresis) are letters, not accented ones.
-            kept[-1] = unicodedata.normalize("NFC", kept[-1] + ch)
-        elif not unicodedata.combining(ch):
-            kept.append(ch)
-    return "".join(kept)
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
 
 
+@lru_cache(maxsize=65536)
 def search_key(text: str) -> str:
     """The folded Latin form both the index and a query are compared in: case, accents and script
     erased, runs of space collapsed. «"Алфа" ООД» → 'alfa ood' ; "Alfa OOD" → 'alfa ood'."""

@@ -14,7 +14,7 @@ from partnera.core.context import Channel
 from partnera.core.home import home_panels
 from partnera.core.models import AuditEntry
 from partnera.core.pagination import keyset_page
-from partnera.core.search import global_search
+from partnera.core.search import global_search, group_hits
 from partnera.core.selectors import audit_list
 from partnera.core.visibility import is_administrator
 from partnera.core.web import is_htmx
@@ -38,9 +38,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
-    hits = global_search(user=request.user, query=query, limit=8)
-    template = "core/partials/search_results.html" if is_htmx(request) else "core/search.html"
-    return render(request, template, {"hits": hits, "search_query": query})
+    # The box's dropdown shows a few of each kind while typing; the page shows more.
+    partial = is_htmx(request)
+    hits = global_search(user=request.user, query=query, limit=8 if partial else 25)
+    template = "core/partials/search_results.html" if partial else "core/search.html"
+    return render(request, template, {"hits": hits, "groups": group_hits(hits),
+                                      "search_query": query})
 
 
 @login_required

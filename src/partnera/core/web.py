@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.http import content_disposition_header
 
 from partnera.core.errors import DomainError, NotFound, PermissionDenied
 
@@ -59,6 +60,23 @@ def download_response(handle, *, filename: str, content_type: str) -> FileRespon
                             content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def export_response(export) -> HttpResponseBase:
+    """An export (core.spreadsheet.Export) sent as a download: streamed chunks (CSV, vCard) or
+    a built temporary file (XLSX, deleted once sent). Never cached: it is client data."""
+    response: HttpResponseBase
+    if export.file is not None:
+        response = FileResponse(export.file, as_attachment=True, filename=export.filename,
+                                content_type=export.content_type)
+    else:
+        response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+        response["Content-Disposition"] = (content_disposition_header(True, export.filename)
+                                           or "attachment")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store, private"
     return response
 
 

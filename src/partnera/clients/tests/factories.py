@@ -7,6 +7,15 @@ from stdnum.bg import vat as bg_vat
 
 from partnera.clients.identifiers import fold
 from partnera.clients.models import Company, Contact, Note, Stage, Tag, Tier
+from partnera.core.search import search_index_update
+
+
+def _index(kind: str):
+    """Created records enter the search index, as the services put them there."""
+    def hook(obj, create, extracted, **kwargs):
+        if create:
+            search_index_update(kind, [obj.pk])
+    return factory.PostGeneration(hook)
 
 
 def valid_eik(n: int) -> str:
@@ -28,6 +37,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Company
+        skip_postgeneration_save = True
 
     legal_name = factory.Sequence(lambda n: f"Фирма {n}")
     legal_form = "OOD"
@@ -47,11 +57,13 @@ class CompanyFactory(factory.django.DjangoModelFactory):
         lambda o: fold(o.legal_name, o.eik, o.vat_number, o.city, o.emails,
                        [p.lstrip("+") for p in o.phones] + ["0" + p[4:] for p in o.phones])
     )
+    search_index = _index("company")
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contact
+        skip_postgeneration_save = True
 
     company = factory.SubFactory(CompanyFactory)
     first_name = factory.Iterator(["Иван", "Мария", "Георги", "Елена"])
@@ -63,6 +75,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
         lambda o: fold(o.first_name, o.last_name, o.position, o.emails,
                        [p.lstrip("+") for p in o.phones])
     )
+    search_index = _index("contact")
 
 
 class NoteFactory(factory.django.DjangoModelFactory):

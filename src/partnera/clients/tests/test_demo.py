@@ -8,6 +8,7 @@ import random
 import pytest
 from stdnum.bg import vat as bg_vat
 
+from partnera.clients import demo as demo_module
 from partnera.clients import identifiers as ids
 from partnera.clients import selectors
 from partnera.clients.demo import (
@@ -15,13 +16,17 @@ from partnera.clients.demo import (
     PLACES,
     TEAMS,
     _Generator,
+    _phone_forms,
     build_demo,
     demo_eik,
     demo_logins,
+    reserve_id_block,
+    reserve_ids,
     transliterate,
 )
 from partnera.clients.models import Company, Contact, LegalForm, Note, Tag
 from partnera.clients.services import _company_search_text, _contact_search_text
+from partnera.clients.tests.factories import CompanyFactory, ContactFactory
 from partnera.core.context import Channel, acting
 from partnera.core.models import AuditEntry
 from partnera.core.roles import Role
@@ -159,3 +164,114 @@ def test_generated_phone_numbers_are_valid_for_every_city():
 
 def test_transliteration_follows_the_bulgarian_system():
     assert transliterate("Щастлива Жълта Ябълка") == "shtastliva zhalta yabalka"
+
+
+def test_demo_phone_forms_are_those_the_services_compute():
+    gen = _Generator(random.Random(2), {}, dt.date(2026, 1, 1))
+    numbers = [gen.landline(code) for _r, _c, _p, code, _w in PLACES for _i in range(10)]
+    numbers += [gen.mobile() for _i in range(200)]
+    for number in numbers:
+        assert _phone_forms([number]) == ids.phone_digits(number)
+
+
+def test_demo_rows_leave_the_id_sequences_ready_for_ordinary_writes(demo):
+    # The demo writes its own ids (reserved, not read back): a record created afterwards the
+    # ordinary way must get the next free id, not collide with one of them.
+    highest_company = Company.all_objects.order_by("-pk").values_list("pk", flat=True)[0]
+    highest_contact = Contact.all_objects.order_by("-pk").values_list("pk", flat=True)[0]
+    company = CompanyFactory()
+    contact = ContactFactory(company=company)
+    assert company.pk > highest_company and contact.pk > highest_contact
+    assert reserve_ids(Company, 3)[0] > company.pk
+    assert reserve_ids(Company, 0) == []
+
+
+def test_demo_ids_link_contacts_notes_and_audit_entries_to_their_company(demo):
+    contacts_by_company = {}
+    for contact in Contact.objects.all():
+        contacts_by_company.setdefault(contact.company_id, []).append(contact)
+    assert set(contacts_by_company) == set(Company.objects.values_list("pk", flat=True))
+    for contact in Contact.objects.all():
+        assert contact.emails[0].endswith("@" + contact.company.emails[0].split("@")[1])
+        assert contact.created_by_id == contact.company.owner_id
+    for note in Note.objects.select_related("company"):
+        assert note.created_by_id == note.company.owner_id
+    assert AuditEntry.objects.filter(object_type="clients.contact").count() == demo.contacts
+    assert AuditEntry.objects.filter(object_type="clients.company").count() == demo.companies
+
+
+def test_a_second_demo_batch_continues_after_the_first_without_gaps_in_links(demo):
+    # Several batches in one run: the ids of each batch are new and every link points to a
+    # company that exists.
+    with acting(Channel.CLI):
+        more = build_demo(companies=demo_module.FIRST_BATCH + 25, seed=3)
+    assert more.companies == demo_module.FIRST_BATCH + 25
+    assert Company.objects.count() == 60 + more.companies
+    known = set(Company.objects.values_list("pk", flat=True))
+    for parent, referrer in Company.objects.values_list("parent_id", "referred_by_id"):
+        assert parent is None or parent in known
+        assert referrer is None or referrer in known
+    assert not Contact.objects.exclude(company_id__in=known).exists()
+
+
+def test_demo_history_spreads_over_the_past_and_the_audit_tells_when(demo):
+    now = dt.datetime.now(dt.UTC)
+    companies = {c.pk: c for c in Company.objects.all()}
+    created = [c.created_at for c in companies.values()]
+    assert all(now - demo_module.HISTORY - dt.timedelta(minutes=1) <= t <= now for t in created)
+    assert len(set(created)) == len(created)  # not one timestamp per batch: "recently added" sorts
+    for company in companies.values():
+        assert company.created_at <= company.updated_at <= now
+    for contact in Contact.objects.all():
+        assert companies[contact.company_id].created_at <= contact.created_at <= now
+    for note in Note.objects.all():
+        assert companies[note.company_id].created_at <= note.created_at <= now
+    for entry in AuditEntry.objects.filter(object_type="clients.company"):
+        assert entry.at == companies[int(entry.object_id)].created_at
+
+
+def test_an_id_block_is_left_to_the_demo_and_ordinary_writes_come_after_it(demo):
+    first = reserve_id_block(Company, 100)
+    company = CompanyFactory()
+    assert first > Company.all_objects.exclude(pk=company.pk).order_by("-pk")[0].pk
+    assert company.pk >= first + 100
+    assert reserve_id_block(Company, 5) > company.pk
+
+
+def test_a_company_whose_eik_a_user_took_is_left_out_with_everything_linked_to_it(demo):
+    # The next run's companies get the EIKs demo_eik(60), demo_eik(61), …; a user typed in one.
+    taken = demo_eik(60 + demo_module.FIRST_BATCH + 3)
+    mine = CompanyFactory(eik=taken, legal_name="Моя фирма")
+    with acting(Channel.CLI):
+        more = build_demo(companies=demo_module.FIRST_BATCH + 10, seed=8)
+
+    assert more.companies == demo_module.FIRST_BATCH + 10 - 1
+    assert list(Company.objects.filter(eik=taken)) == [mine]
+    known = set(Company.all_objects.values_list("pk", flat=True))
+    assert not Contact.all_objects.exclude(company_id__in=known).exists()
+    assert not Note.all_objects.exclude(company_id__in=known).exists()
+    assert not Company.tags.through.objects.exclude(company_id__in=known).exists()
+    for parent, referrer in Company.objects.values_list("parent_id", "referred_by_id"):
+        assert parent is None or parent in known
+        assert referrer is None or referrer in known
+    assert Contact.objects.count() == demo.contacts + more.contacts
+
+
+def test_an_error_while_writing_stops_the_generator_and_keeps_whole_batches(demo, monkeypatch):
+    calls = []
+
+    def failing(companies, contacts):
+        calls.append(len(companies))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(demo_module, "after_batch", failing)
+    monkeypatch.setattr(demo_module, "BATCH_SIZE", 10)
+    before = Company.objects.count()
+    with acting(Channel.CLI), pytest.raises(RuntimeError, match="disk full"):
+        build_demo(companies=demo_module.FIRST_BATCH + 35, seed=4)
+
+    # The first batch is written; the second rolled back as a whole, with its contacts.
+    assert Company.objects.count() == before + demo_module.FIRST_BATCH
+    known = set(Company.all_objects.values_list("pk", flat=True))
+    assert not Contact.all_objects.exclude(company_id__in=known).exists()

@@ -6,6 +6,8 @@ relevant, so each test is about what the selector itself does.)
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +23,7 @@ from partnera.clients.tests.factories import (
     NoteFactory,
     TagFactory,
 )
+from partnera.core.pagination import Walk
 from partnera.core.roles import Role
 from partnera.core.search import global_search
 
@@ -297,3 +300,102 @@ def test_the_region_filter_offers_bulgarias_28_regions_in_order(make_user):
     assert len(regions) == 28 == len(set(regions))
     assert regions == sorted(regions)
     assert {"София-град", "Пловдив", "Варна", "Бургас"} <= set(regions)
+
+
+def _contact_walk(user, **kwargs) -> list[str]:
+    seen, cursor = [], None
+    while True:
+        page = selectors.contact_page(user=user, cursor=cursor, **kwargs)
+        seen.extend(f"{c.last_name} {c.first_name} @ {c.company.legal_name}" for c in page.items)
+        if not page.has_next:
+            return seen
+        cursor = page.next_cursor
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "updated", "created"])
+def test_contact_pages_hold_exactly_the_visible_contacts_in_order(manager, make_user, sort):
+    """The contact list walks all contacts in the sort's order and keeps those of companies the
+    user may see; many hidden ones in between (another manager's, a deleted company's) change
+    nothing: every page is what the visibility-filtered query gives."""
+    stranger = make_user(Role.ACCOUNT_MANAGER, username="stranger")
+    mine = CompanyFactory(owner=manager, legal_name="Моя")
+    hidden = CompanyFactory(owner=stranger, legal_name="Чужда")
+    gone = CompanyFactory(owner=manager, legal_name="Изтрита")
+    for n in range(70):
+        ContactFactory(company=hidden, last_name=f"Андреев{n:02d}", first_name="Скрит")
+    for n in range(9):
+        ContactFactory(company=mine, last_name=f"Андреев{n * 8:02d}", first_name="Видим")
+        ContactFactory(company=gone, last_name=f"Андреев{n * 8 + 1:02d}", first_name="Изтрит")
+    services.company_delete(actor=manager, company=gone)
+
+    field, descending = selectors.CONTACT_SORTS[sort]
+    expected = [f"{c.last_name} {c.first_name} @ {c.company.legal_name}" for c in
+                selectors.contact_list(user=manager).select_related("company")
+                .order_by(*([f"-{field}", "-pk"] if descending else [field, "pk"]))]
+
+    assert len(expected) == 9
+    assert _contact_walk(manager, sort=sort, size=2) == expected
+    assert _contact_walk(manager, sort=sort, size=50) == expected
+
+
+def test_contact_page_for_a_user_who_sees_few_companies_falls_back_to_the_query(
+        manager, make_user, monkeypatch):
+    stranger = make_user(Role.ACCOUNT_MANAGER, username="stranger")
+    hidden = CompanyFactory(owner=stranger)
+    ContactFactory.create_batch(12, company=hidden)
+    visible = ContactFactory.create_batch(3, company=CompanyFactory(owner=manager))
+    monkeypatch.setattr(selectors, "Walk", functools.partial(Walk, max_rows=2))
+
+    page = selectors.contact_page(user=manager, size=2)
+    rest = selectors.contact_page(user=manager, size=2, cursor=page.next_cursor)
+
+    expected = sorted(visible, key=lambda c: (c.last_name, c.pk))
+    assert [c.pk for c in page.items + rest.items] == [c.pk for c in expected]
+    assert not rest.has_next
+
+
+@pytest.mark.parametrize("sort", ["updated", "created", "city", "name"])
+def test_company_pages_in_every_order_hold_exactly_the_visible_companies(manager, make_user, sort):
+    """Orders without an index per grant walk the order's own index and keep the visible
+    companies: other managers' companies in between change nothing, forward or back."""
+    stranger = make_user(Role.ACCOUNT_MANAGER, username="stranger")
+    cities = ["Варна", "Русе", "Бургас"]
+    for n in range(60):
+        CompanyFactory(owner=stranger, city=cities[n % 3], legal_name=f"Чужда {n:02d}")
+        if n % 7 == 0:
+            CompanyFactory(owner=manager, city=cities[n % 3], legal_name=f"Моя {n:02d}")
+    field, descending = selectors.COMPANY_SORTS[sort]
+    expected = list(selectors.company_list(user=manager)
+                    .order_by(*([f"-{field}", "-pk"] if descending else [field, "pk"]))
+                    .values_list("pk", flat=True))
+    assert len(expected) == 9
+
+    seen, cursor, pages = [], None, []
+    while True:
+        page = selectors.company_page(user=manager, sort=sort, size=2, cursor=cursor)
+        pages.append(page)
+        seen.extend(c.pk for c in page.items)
+        if not page.has_next:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+    back = selectors.company_page(user=manager, sort=sort, size=2, cursor=pages[-1].prev_cursor)
+    assert [c.pk for c in back.items] == [c.pk for c in pages[-2].items]
+
+
+@pytest.mark.parametrize("sort", ["updated", "city"])
+def test_a_walked_company_page_loads_owners_teams_and_tags_in_constant_queries(manager, sort):
+    def page():
+        fresh = type(manager).objects.get(pk=manager.pk)
+        return [(c.owner, c.team, list(c.tags.all()))
+                for c in selectors.company_page(user=fresh, sort=sort, size=50).items]
+
+    for company in CompanyFactory.create_batch(2, owner=manager):
+        company.tags.add(TagFactory())
+    few = _queries(page)
+    for company in CompanyFactory.create_batch(30, owner=manager):
+        company.tags.add(TagFactory(), TagFactory())
+    many = _queries(page)
+
+    assert few == many
+    assert len(page()) == 32

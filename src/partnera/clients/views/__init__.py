@@ -25,6 +25,17 @@ from partnera.clients.views.contacts import (  # noqa: F401
     contact_note_create,
     contact_restore,
 )
+from partnera.clients.views.duplicates import (  # noqa: F401
+    company_merge,
+    duplicate_dismiss,
+    duplicate_list,
+)
+from partnera.clients.views.exports import (  # noqa: F401
+    company_contacts_vcard,
+    company_export,
+    contact_export,
+    contact_vcard,
+)
 from partnera.clients.views.records import (  # noqa: F401
     attachment_delete,
     attachment_download,

@@ -102,5 +102,7 @@ def timeline_rows(entries) -> list[tuple]:
     labels = _labels()
     labels.setdefault("shared_with", _("shared with"))
     labels.setdefault("file", _("file"))
+    labels.setdefault("merged_from", _("merged from"))
+    labels.setdefault("not_duplicate_of", _("not a duplicate of"))
     return [(e, [(labels.get(f, f.replace("_", " ")), before, after)
                  for f, before, after in e.details]) for e in entries]

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from partnera.clients import identifiers, selectors, services
+from partnera.clients import duplicates, identifiers, selectors, services
 from partnera.clients.forms import (
     AttachmentForm,
     CompanyFilterForm,
@@ -67,6 +67,15 @@ def _sort_links(current: str) -> dict[str, dict]:
     return links
 
 
+def company_filter_form(request: HttpRequest, *, users=None, teams=None,
+                        tags=None) -> CompanyFilterForm:
+    """The companies list's filters from the query string (the list page and its export)."""
+    users = active_users() if users is None else users
+    teams = all_teams() if teams is None else teams
+    tags = list(selectors.tag_list()[:300]) if tags is None else tags
+    return CompanyFilterForm(request.GET, users=users, teams=teams, tags=tags)
+
+
 @login_required
 @require_GET
 @web_errors
@@ -74,7 +83,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     users, teams = active_users(), all_teams()
     tags = list(selectors.tag_list()[:300])
-    form = CompanyFilterForm(request.GET, users=users, teams=teams, tags=tags)
+    form = company_filter_form(request, users=users, teams=teams, tags=tags)
     filters, sort = form.filters(), form.sort_key()
     page = selectors.company_page(user=user, filters=filters, sort=sort,
                                   cursor=request.GET.get("cursor"), size=PAGE_SIZE)
@@ -202,7 +211,16 @@ def _older_cursor(entries) -> str:
 @require_GET
 @web_errors
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    company = selectors.company_get(user=request.user, pk=pk)
+    try:
+        company = selectors.company_get(user=request.user, pk=pk)
+    except NotFound:
+        # A company merged into another: its old link leads there (when both may be seen).
+        target = duplicates.company_merged_target(user=request.user, pk=pk)
+        if target is None:
+            raise
+        messages.info(request, _("The company you opened was merged into “%(name)s”.")
+                      % {"name": target.legal_name})
+        return redirect("clients:company_detail", pk=target.pk)
     return render(request, "clients/company_detail.html", detail_context(request, company))
 
 
@@ -243,21 +261,27 @@ def company_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         form = CompanyForm(request.POST, user=user, **_form_kwargs(user))
+        matches: list = []
         if form.is_valid():
             try:
-                company = services.company_create(actor=user, data=form.service_data())
+                company = services.company_create(
+                    actor=user, data=form.service_data(),
+                    allow_duplicate=form.cleaned_data.get("allow_duplicate", False))
             except ValidationFailed as exc:
                 add_errors_to_form(form, exc)
+            except duplicates.PossibleDuplicate as exc:
+                # The form again, the input kept, with the likely duplicates and a checkbox.
+                matches = exc.matches
             else:
                 messages.success(request, _("Company “%(name)s” created.") % {"name": company.legal_name})
                 return redirect("clients:company_detail", pk=company.pk)
-        status = 400
+        status = 409 if matches else 400
     else:
         initial = {"owner": str(user.pk), "team": str(user.team_id or ""), "country": "BG"}
         form = CompanyForm(user=user, initial=initial, **_form_kwargs(user))
-        status = 200
-    return render(request, "clients/company_form.html", {"form": form, "company": None},
-                  status=status)
+        matches, status = [], 200
+    return render(request, "clients/company_form.html",
+                  {"form": form, "company": None, "duplicates": matches}, status=status)
 
 
 @login_required
@@ -300,12 +324,19 @@ CHECKS: dict[str, Callable[[str], Any]] = {
 @web_errors
 def company_check(request: HttpRequest) -> HttpResponse:
     """Inline validation of one field as the user leaves it (HTMX); answers the field re-rendered."""
-    name = next((n for n in CHECKS if n in request.GET), None)
+    trigger = getattr(getattr(request, "htmx", None), "trigger_name", None)
+    if trigger in CHECKS or trigger in ("legal_name", "city"):
+        name = trigger
+    else:
+        name = next((n for n in CHECKS if n in request.GET), None)
     if name is None:
         raise NotFound()
     company = None
     if request.GET.get("pk"):
         company = selectors.company_get(user=request.user, pk=request.GET["pk"])
+    matches = _likely_duplicates(request, exclude_id=company.pk if company else None)
+    if name not in CHECKS:
+        return render(request, "clients/partials/duplicate_hint.html", {"matches": matches})
     form = CompanyForm(request.GET, user=request.user, company=company)
     problems: list[str] = [str(p) for p in form.errors.get(name, [])]
     raw = request.GET.get(name, "")
@@ -325,7 +356,16 @@ def company_check(request: HttpRequest) -> HttpResponse:
     if not problems:
         del form.errors[name]
     return render(request, "clients/partials/checked_field.html",
-                  {"field": form[name], "wide": name in CompanyForm.WIDE})
+                  {"field": form[name], "wide": name in CompanyForm.WIDE, "matches": matches,
+                   "duplicate_hint": "legal_name" in request.GET})
+
+
+def _likely_duplicates(request: HttpRequest, *, exclude_id: int | None) -> list:
+    """Likely duplicates of what the form holds so far (only companies the user may see)."""
+    data = {k: request.GET.get(k, "") for k in CompanyForm.DUPLICATE_CHECK}
+    if not any(data.values()):
+        return []
+    return duplicates.match_company(data, user=request.user, exclude_id=exclude_id)[:5]
 
 
 @login_required

@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from partnera.clients import selectors, services
+from partnera.clients.duplicates import PossibleDuplicate
 from partnera.clients.forms import ContactFilterForm, ContactForm, NoteForm
 from partnera.clients.models import Channel
 from partnera.clients.permissions import can_edit_note
 from partnera.clients.views.common import (
     PAGE_SIZE,
+    clean_query,
     is_htmx,
     partial_for,
     restore_then_redirect,
@@ -24,6 +26,8 @@ from partnera.clients.views.common import (
 from partnera.core.errors import PermissionDenied, ValidationFailed
 from partnera.core.visibility import can_change
 from partnera.core.web import add_errors_to_form, web_errors
+
+FILTER_KEYS = {"q", "consent", "channel", "company", "sort"}
 
 
 @login_required
@@ -42,6 +46,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form, "filters": filters, "sort": sort, "page": page, "count": count,
         "count_more": count_more, "channels": Channel.choices, "company": company,
+        "current_query": clean_query(request.GET.urlencode(), FILTER_KEYS),
         "consent": request.GET.get("consent", ""),
         "sort_choices": [("name", _("Name A–Z")), ("-name", _("Name Z–A")),
                          ("updated", _("Recently changed")), ("created", _("Recently added"))],
@@ -106,20 +111,26 @@ def contact_create(request: HttpRequest) -> HttpResponse:
         company = selectors.company_get(user=user, pk=request.GET["company"])
     if request.method == "POST":
         form = ContactForm(request.POST)
+        matches: list = []
         if form.is_valid():
             try:
-                contact = services.contact_create(actor=user, data=form.service_data())
+                contact = services.contact_create(
+                    actor=user, data=form.service_data(),
+                    allow_duplicate=form.cleaned_data.get("allow_duplicate", False))
             except ValidationFailed as exc:
                 add_errors_to_form(form, exc)
+            except PossibleDuplicate as exc:
+                matches = exc.matches  # the form again, input kept, with "save anyway"
             else:
                 messages.success(request, _("Contact “%(name)s” added.") % {"name": contact})
                 return redirect("clients:contact_detail", pk=contact.pk)
-        status = 400
+        status = 409 if matches else 400
     else:
         form = ContactForm(company=company)
-        status = 200
+        matches, status = [], 200
     return render(request, "clients/contact_form.html",
-                  {"form": form, "contact": None, "company": company}, status=status)
+                  {"form": form, "contact": None, "company": company, "duplicates": matches},
+                  status=status)
 
 
 @login_required

@@ -315,9 +315,10 @@ def test_openapi_schema_lists_every_path_and_both_authentications(client):
     schemes = schema["components"]["securitySchemes"]
     assert schemes["BearerToken"] == {"type": "http", "scheme": "bearer"}
     assert schemes["BrowserSession"]["in"] == "cookie"
-    create = schema["components"]["schemas"]["CompanyCreate"]
+    create = schema["components"]["schemas"]["CompanyCreateIn"]
     assert create["additionalProperties"] is False
     assert create["required"] == ["legal_name"]
+    assert create["properties"]["allow_duplicate"]["default"] is False
     assert "version" in schema["components"]["schemas"]["CompanyUpdate"]["required"]
 
 

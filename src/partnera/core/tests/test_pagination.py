@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from partnera.clients.models import Company
 from partnera.clients.tests.factories import CompanyFactory
-from partnera.core.pagination import Page, _encode, bounded_count, keyset_page
+from partnera.core.pagination import Page, Walk, _encode, bounded_count, keyset_page
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +240,71 @@ def test_branches_walk_the_same_pages_as_the_plain_or(make_user, descending, siz
                        cursor=pages[-1].prev_cursor, size=size, branches=branches)
     if len(pages) > 1:
         assert ids(back) == ids(pages[-2])
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("size", [1, 2, 3, 7])
+@pytest.mark.parametrize("max_rows", [1, 5, 4000])
+def test_a_walk_gives_exactly_the_pages_of_the_filtered_query(descending, size, max_rows):
+    """Walking the unfiltered rows in order and keeping the wanted ones gives the same pages as
+    the filtered query, forward and back — also when the walk gives up (max_rows) part-way and
+    the filtered query takes over."""
+    for n, name in enumerate(NAMES * 3):
+        CompanyFactory(legal_name=name, city="Варна" if n % 3 == 1 or n > 25 else "Русе")
+    wanted = Company.objects.filter(city="Варна")
+    walk = Walk(Company.objects.all(), keep=lambda rows: [c for c in rows if c.city == "Варна"],
+                max_rows=max_rows)
+    expected = list(wanted.order_by(*(["-legal_name", "-pk"] if descending
+                                      else ["legal_name", "pk"])).values_list("pk", flat=True))
+
+    seen, cursor, pages = [], None, []
+    while True:
+        page = keyset_page(wanted, field="legal_name", descending=descending, cursor=cursor,
+                           size=size, walk=walk)
+        pages.append(page)
+        seen.extend(ids(page))
+        if not page.has_next:
+            break
+        cursor = page.next_cursor
+        assert len(pages) < 60
+    assert seen == expected
+    assert all(len(ids(p)) == size for p in pages[:-1])
+    if len(pages) > 1:
+        back = keyset_page(wanted, field="legal_name", descending=descending,
+                           cursor=pages[-1].prev_cursor, size=size, walk=walk)
+        assert ids(back) == ids(pages[-2])
+
+
+def test_a_walk_reads_chunks_until_the_page_is_full(django_assert_num_queries):
+    # 40 rows not kept come first in the order: the first chunk (size + 1 = 3 rows) and the
+    # next ones (12, then 48) are read until three kept rows are found: three queries.
+    for n in range(40):
+        CompanyFactory(legal_name=f"А {n:02d}", city="Русе")
+    for n in range(5):
+        CompanyFactory(legal_name=f"Б {n:02d}", city="Варна")
+    walk = Walk(Company.objects.all(), keep=lambda rows: [c for c in rows if c.city == "Варна"])
+
+    with django_assert_num_queries(3):
+        page = keyset_page(Company.objects.filter(city="Варна"), field="legal_name",
+                           descending=False, cursor=None, size=2, walk=walk)
+    assert [c.legal_name for c in page.items] == ["Б 00", "Б 01"]
+    assert page.has_next and not page.has_prev
+
+
+@pytest.mark.parametrize("cap", [1, 5, 13, 1000])
+def test_bounded_count_by_branches_counts_the_union_of_the_grants_once(make_user, cap):
+    from django.db.models import Q
+
+    from partnera.people.tests.factories import TeamFactory
+
+    owner, other = make_user(), make_user()
+    team, elsewhere = TeamFactory(), TeamFactory()
+    for n in range(30):  # overlapping grants: owner's companies in the team count once
+        CompanyFactory(owner=owner if n % 3 == 0 else other, team=team if n % 2 == 0 else elsewhere)
+    branches = [Q(owner=owner), Q(team=team), Q(pk__in=[])]
+    granted = Company.objects.filter(branches[0] | branches[1])
+    total = granted.count()
+    assert 0 < total < 30
+
+    assert bounded_count(granted, cap=cap, branches=branches) == bounded_count(granted, cap=cap)
+    assert bounded_count(granted, cap=cap, branches=branches) == (min(total, cap), total > cap)

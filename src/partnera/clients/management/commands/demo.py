@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
@@ -46,9 +48,20 @@ class Command(BaseCommand):
                 self.stdout.write("The database already has users; demo data not loaded.")
             return
 
+        started = time.monotonic()
+        shown = [0]
+
         def progress(done: int, total: int) -> None:
-            if not quiet and total >= 10_000 and (done % 50_000 < 2000 or done == total):
-                self.stderr.write(f"  {done:,} / {total:,} companies")
+            # About every 2 % (at least every 50,000 companies) of a big run: how far, how fast.
+            step = min(50_000, max(10_000, total // 50))
+            if quiet or total < 10_000 or (done - shown[0] < step and done != total):
+                return
+            shown[0] = done
+            seconds = time.monotonic() - started
+            rate = done / seconds if seconds else 0
+            left = (total - done) / rate if rate else 0
+            self.stderr.write(f"  {done:>{len(f'{total:,}')},} / {total:,} companies  "
+                              f"{seconds:5.0f} s  {rate:,.0f}/s  ~{left:.0f} s left")
 
         try:
             with acting(Channel.CLI):

@@ -30,7 +30,8 @@ _SEP = Field(None, description="CSV delimiter: semicolon (with decimal commas, w
 
 def _download(*types: str) -> dict:
     """OpenAPI: the 200 answer is a file download of these media types."""
-    return {"responses": {"200": {
+    # The int key merges into the 200 answer django-ninja writes (a "200" string would add a second one).
+    return {"responses": {200: {
         "description": "The file, as an attachment (streamed for CSV and vCard).",
         "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in types}}}}
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -206,7 +207,7 @@ def query_words(query: str) -> list[str]:
 
 # --- engines ---------------------------------------------------------------------------------------
 
-class _Engine:
+class _Engine(ABC):
     """How one database finds matching documents in core_searchdocument (aliased `d`)."""
 
     fuzzy = False
@@ -214,15 +215,17 @@ class _Engine:
     def source(self) -> str:
         return "core_searchdocument d"
 
+    @abstractmethod
     def match(self, kind: str, words: Sequence[Sequence[str]]) -> tuple[str, list[Any]]:
         """The condition for documents holding, for each group, a word starting with one of the
         group's alternatives."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def candidates(self, kind: str, groups: list[list[str]], branches: list[QuerySet] | None,
                    cap: int) -> list[tuple[Any, Any]]:
         """(object_id, document) of up to `cap` matching documents per grant, in index order."""
-        raise NotImplementedError
+        ...
 
     def matching_ids(self, kind: str, words: list[str], limit: int) -> list[int]:
         """Ids of up to `limit` records of `kind` whose documents match every word (`limit`
@@ -233,12 +236,14 @@ class _Engine:
                            f"WHERE {condition} AND d.kind = %s LIMIT %s", [*params, kind, limit])
             return [row[0] for row in cursor.fetchall()]
 
+    @abstractmethod
     def documents_matching(self, kind: str, documents: QuerySet, words: list[str]) -> QuerySet:
         """`documents` narrowed to those matching every word, checked row by row."""
-        raise NotImplementedError
+        ...
 
     def words_added(self, documents: Iterable[str]) -> None:
         """Remember the words of new documents (for typo tolerance, where the engine has it)."""
+        return None
 
     def similar_words(self, word: str) -> list[str]:
         return []

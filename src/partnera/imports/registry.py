@@ -15,6 +15,7 @@ Domains register from their AppConfig.ready():
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,7 +126,7 @@ class UndoResult:
     kept: list[tuple[str, str]] = field(default_factory=list)
 
 
-class ImportHandler:
+class ImportHandler(ABC):
     """The domain side of one kind of import. One instance serves one pass over one file.
 
     - `clean(row)`: validate and normalise one row (no database access); record issues on it.
@@ -145,20 +146,23 @@ class ImportHandler:
         self.options = options
         self.dry_run = dry_run
 
+    @abstractmethod
     def clean(self, row: Row) -> None:
-        raise NotImplementedError
+        ...
 
     def file_keys(self, row: Row) -> list[tuple[str, str]]:
         return []
 
+    @abstractmethod
     def plan(self, rows: list[Row]) -> None:
-        raise NotImplementedError
+        ...
 
     def check_duplicates(self, rows: list[Row]) -> None:
         return None
 
+    @abstractmethod
     def apply(self, rows: list[Row]) -> list[RecordChange]:
-        raise NotImplementedError
+        ...
 
     def after_batch(self, ids: list[int]) -> None:
         """Once the batch's transaction committed, with the ids it wrote."""
@@ -168,8 +172,9 @@ class ImportHandler:
         """Once the run finished, with every id it wrote (e.g. queue slower follow-up work)."""
         return None
 
+    @abstractmethod
     def undo(self, records: list[Any]) -> UndoResult:
-        raise NotImplementedError
+        ...
 
     def record_url(self, pk: int) -> str:
         return ""

@@ -155,32 +155,32 @@ def import_configure(request: HttpRequest, pk: int) -> HttpResponse:
                   status=400)
 
 
+def _set_going(request: HttpRequest, pk: int, service, done_message: str) -> HttpResponse:
+    """Start or resume a run: the same lookup, the same refusal, back to the run's page."""
+    run = selectors.import_run_get(user=request.user, pk=pk)
+    try:
+        service(actor=request.user, run=run)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done_message)
+    return redirect("imports:import_detail", pk=run.pk)
+
+
 @login_required
 @require_POST
 @web_errors
 def import_start(request: HttpRequest, pk: int) -> HttpResponse:
-    run = selectors.import_run_get(user=request.user, pk=pk)
-    try:
-        services.import_start(actor=request.user, run=run)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The import started. You can leave this page; it goes on."))
-    return redirect("imports:import_detail", pk=run.pk)
+    return _set_going(request, pk, services.import_start,
+                      _("The import started. You can leave this page; it goes on."))
 
 
 @login_required
 @require_POST
 @web_errors
 def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    run = selectors.import_run_get(user=request.user, pk=pk)
-    try:
-        services.import_resume(actor=request.user, run=run)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The import goes on from the batch where it stopped."))
-    return redirect("imports:import_detail", pk=run.pk)
+    return _set_going(request, pk, services.import_resume,
+                      _("The import goes on from the batch where it stopped."))
 
 
 @login_required

@@ -44,7 +44,9 @@ def _changes(*, user, company_id, limit, before):
     if not Company.all_objects.filter(visible_q(user), pk=company_id).exists():
         return []
     # Confidential before/after values are hidden from roles without the right.
-    qs = AuditEntry.objects.filter(company_id=company_id).exclude(
+    # Other domains' records (deals, activities) carry the company too, but have their own
+    # visibility (a private meeting) and their own timeline sources.
+    qs = AuditEntry.objects.filter(company_id=company_id, object_type__startswith="clients.").exclude(
         action__in=[AuditEntry.Action.ACCESS_DENIED, AuditEntry.Action.DOWNLOAD]
     ).exclude(object_type="clients.note", action=AuditEntry.Action.CREATE)
     if before:

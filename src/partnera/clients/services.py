@@ -6,7 +6,6 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -30,6 +29,33 @@ from partnera.clients.models import (
 from partnera.clients.permissions import can_edit_note
 from partnera.clients.selectors import company_eik_holder
 from partnera.core.audit import audit_record, diff, snapshot
+from partnera.core.cleaning import (
+    boolean as _bool,
+)
+from partnera.core.cleaning import (
+    bounded_text as _bounded_text,
+)
+from partnera.core.cleaning import (
+    clean_into as _clean_into,
+)
+from partnera.core.cleaning import (
+    optional_date as _optional_date,
+)
+from partnera.core.cleaning import (
+    optional_int as _optional_int,
+)
+from partnera.core.cleaning import (
+    optional_money as _optional_money,
+)
+from partnera.core.cleaning import (
+    team_ref as _team_ref,
+)
+from partnera.core.cleaning import (
+    text as _text,
+)
+from partnera.core.cleaning import (
+    user_ref as _user_ref,
+)
 from partnera.core.errors import (
     Conflict,
     NotFound,
@@ -143,114 +169,12 @@ def _restore_below(actor, record: R, *, may: bool, refusal: str | None = None) -
     return record
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationError(_("Expected text."), code="type")
-    if "\x00" in value:
-        # PostgreSQL cannot store a NUL character; no real text contains one.
-        raise ValidationError(_("The text contains a character that is not allowed."),
-                              code="invalid")
-    return value.strip()
 
 
-def _clean_into(obj, data: dict, fields: list[str], cleaners: dict) -> dict[str, list[str]]:
-    """Apply `data` to `obj` field by field, collecting every error instead of stopping at one."""
-    errors: dict[str, list[str]] = {}
-    for name in fields:
-        if name not in data or name == "tags":
-            continue
-        try:
-            cleaner = cleaners.get(name)
-            value = cleaner(data[name]) if cleaner else _text(data[name])
-            setattr(obj, name, value)
-        except ValidationError as exc:
-            errors[name] = exc.messages
-    try:
-        obj.full_clean(exclude=[*errors, "search_text", "storage_key", "sha256"],
-                       validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
-    return errors
 
 
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value in (None, "", "0", "false", "off", "no"):
-        return False
-    if value in ("1", "true", "on", "yes"):
-        return True
-    raise ValidationError(_("Expected yes or no."), code="type")
 
 
-def _optional_int(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool):
-        raise ValidationError(_("Enter a whole number."), code="type")
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(_("Enter a whole number."), code="type") from None
-    if number < 0 or number > 3650:
-        raise ValidationError(_("Enter a number between 0 and 3650."), code="range")
-    return number
-
-
-def _optional_money(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool | float):
-        value = str(value) if isinstance(value, float) else value
-    try:
-        amount = Decimal(str(value).replace(" ", "").replace(",", "."))
-    except (InvalidOperation, TypeError):
-        raise ValidationError(_("Enter an amount, e.g. 15000.00."), code="type") from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise ValidationError(_("Enter an amount between 0 and 999,999,999,999.99."), code="range")
-    return amount.quantize(Decimal("0.01"))
-
-
-def _optional_date(value: Any):
-    import datetime as dt
-
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError(_("Enter a date as YYYY-MM-DD."), code="type") from None
-
-
-def _user_ref(value: Any):
-    from partnera.people.models import User
-
-    if value in (None, ""):
-        return None
-    if isinstance(value, User):
-        return value
-    try:
-        return User.objects.get(pk=int(value), is_active=True)
-    except (User.DoesNotExist, TypeError, ValueError):
-        raise ValidationError(_("Choose an active user."), code="invalid_choice") from None
-
-
-def _team_ref(value: Any):
-    from partnera.people.models import Team
-
-    if value in (None, ""):
-        return None
-    if isinstance(value, Team):
-        return value
-    try:
-        return Team.objects.get(pk=int(value))
-    except (Team.DoesNotExist, TypeError, ValueError):
-        raise ValidationError(_("Choose an existing team."), code="invalid_choice") from None
 
 
 def _visible_company_ref(actor):
@@ -316,17 +240,6 @@ def _company_cleaners(actor) -> dict:
         "financial_notes": _bounded_text(5000),
     }
 
-
-def _bounded_text(limit: int):
-    # A TextField's max_length is enforced by forms only, not by model validation.
-    def clean(value: Any) -> str:
-        text = _text(value)
-        if len(text) > limit:
-            raise ValidationError(
-                _("Ensure this value has at most %(limit)d characters (it has %(n)d).")
-                % {"limit": limit, "n": len(text)}, code="max_length")
-        return text
-    return clean
 
 
 def _without_confidential(*, actor, data: dict) -> dict:

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "partnera.people",
     "partnera.clients",
     "partnera.imports",
+    "partnera.sales",
+    "partnera.activities",
 ]
 
 MIDDLEWARE = [

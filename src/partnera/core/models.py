@@ -168,3 +168,34 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}#{self.object_id}"
+
+
+class Notification(models.Model):
+    """An in-app message for one user (a reminder, later a late order or an approval request).
+
+    Written by `partnera.core.notifications.notify`; the bell in the top bar reads the unread ones.
+    `key` makes a notification idempotent: a job that runs twice does not notify twice.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notifications", verbose_name=_("user"))
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], condition=~models.Q(key=""),
+                                    name="unique_notification_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,74 @@
+"""Reads of the sales cycle, always through the one visibility rule (core.visibility).
+
+A deal is seen by whoever sees it by its own owner and team (the rule), and by the owner of its
+company: an account manager follows every deal on their client, whoever runs it.
+A lead is seen by the rule on its own owner and team.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from partnera.core.records import get_visible
+from partnera.core.visibility import NOTHING, scope_for, visible_q
+from partnera.sales.models import Deal, Lead, Pipeline, Reason, Stage, StageOutcome
+
+
+def deal_visible_q(user) -> Q:
+    scope = scope_for(user)
+    if scope.user_id is None:
+        return NOTHING
+    if scope.sees_all:
+        return Q()
+    return visible_q(user, record_type="sales.deal") | Q(company__owner_id=scope.user_id)
+
+
+def deal_queryset(*, user) -> QuerySet[Deal]:
+    """Every live deal the user may see (not yet filtered or ordered)."""
+    return Deal.objects.filter(deal_visible_q(user))
+
+
+def deal_get(*, user, pk) -> Deal:
+    """One visible deal, or NotFound (the same answer as for a deal that does not exist)."""
+    queryset = deal_queryset(user=user).select_related(
+        "company", "pipeline", "stage", "owner", "team", "lost_reason")
+    return get_visible(queryset, pk, user=user, company_id_attr="company_id")
+
+
+def lead_visible_q(user) -> Q:
+    return visible_q(user, record_type="sales.lead")
+
+
+def lead_queryset(*, user) -> QuerySet[Lead]:
+    return Lead.objects.filter(lead_visible_q(user))
+
+
+def lead_get(*, user, pk) -> Lead:
+    queryset = lead_queryset(user=user).select_related(
+        "owner", "team", "company", "contact", "deal", "disqualify_reason", "referred_by_company",
+        "referred_by_contact")
+    return get_visible(queryset, pk, user=user)
+
+
+def pipeline_list(*, include_inactive: bool = False) -> QuerySet[Pipeline]:
+    pipelines = Pipeline.objects.all()
+    return pipelines if include_inactive else pipelines.filter(active=True)
+
+
+def default_pipeline() -> Pipeline | None:
+    pipelines = pipeline_list()
+    return pipelines.filter(is_default=True).first() or pipelines.first()
+
+
+def stage_list(*, pipeline: Pipeline, include_inactive: bool = False) -> QuerySet[Stage]:
+    stages = pipeline.stages.all().prefetch_related("rules")
+    return stages if include_inactive else stages.filter(active=True)
+
+
+def first_open_stage(pipeline: Pipeline) -> Stage | None:
+    return stage_list(pipeline=pipeline).filter(outcome=StageOutcome.OPEN).first()
+
+
+def reason_list(*, kind: str, include_inactive: bool = False) -> QuerySet[Reason]:
+    reasons = Reason.objects.filter(kind=kind)
+    return reasons if include_inactive else reasons.filter(active=True)

@@ -1,5 +1,8 @@
 """/api/v1/: the one NinjaAPI with every domain's router (config is where the apps meet)."""
 
+from partnera.activities.api import router as activities_router
+from partnera.activities.api_calendar import router as calendar_router
+from partnera.activities.api_myday import router as my_day_router
 from partnera.clients.api import router as clients_router
 from partnera.clients.api_duplicates import router as duplicates_router
 from partnera.clients.api_exports import router as client_exports_router
@@ -7,11 +10,15 @@ from partnera.core.api import api_urlpatterns, create_api
 from partnera.core.search_api import router as search_router
 from partnera.imports.api import router as imports_router
 from partnera.people.api import router as people_router
+from partnera.sales.api import router as sales_router
+from partnera.sales.api_leads import router as leads_router
 
 # The export and duplicates paths (/companies/export, /companies/duplicates) come before the
 # record paths (/companies/{id}).
 api = create_api([("/", client_exports_router), ("/", duplicates_router), ("/", clients_router),
-                  ("/", people_router), ("/imports", imports_router), ("/", search_router)])
+                  ("/", people_router), ("/imports", imports_router), ("/", search_router),
+                  ("/", sales_router), ("/", leads_router), ("/", activities_router),
+                  ("/", calendar_router), ("/", my_day_router)])
 
 app_name = "api"
 urlpatterns = api_urlpatterns(api)

@@ -16,5 +16,9 @@ urlpatterns = [
     path("people/", include((people_patterns, "people"))),
     path("clients/", include("partnera.clients.urls")),
     path("imports/", include("partnera.imports.urls")),
+    path("sales/", include("partnera.sales.urls")),
+    path("activities/", include("partnera.activities.urls")),
+    path("forms/", include("partnera.sales.urls_public")),
+    path("calendar/feed/", include("partnera.activities.urls_feed")),
     path("api/v1/", include("partnera.config.api_urls")),
 ]

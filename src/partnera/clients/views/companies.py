@@ -43,6 +43,7 @@ from partnera.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from partnera.core.panels import record_panels
 from partnera.core.timeline import company_timeline as timeline_of
 from partnera.core.visibility import can_change, can_delete
 from partnera.core.web import AuthenticatedHttpRequest, add_errors_to_form, web_errors
@@ -170,6 +171,8 @@ def detail_context(request: HttpRequest, company, *, note_form=None, file_form=N
         "file_form": file_form or AttachmentForm(),
         "timeline": timeline_rows(entries),
         "timeline_more": _older_cursor(entries),
+        # Other domains' panels (deals, activities …) through core's registry.
+        "record_panels": record_panels("company", user=user, record=company),
         "can_change": changeable,
         "can_delete": can_delete(user, company),
         "shares": shares,

@@ -1,0 +1,6 @@
+"""/sales/: deals, the board, leads and the pipeline settings."""
+
+from partnera.sales import urls_board, urls_deals, urls_leads
+
+app_name = "sales"
+urlpatterns = [*urls_deals.urlpatterns, *urls_board.urlpatterns, *urls_leads.urlpatterns]

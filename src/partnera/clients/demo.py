@@ -122,6 +122,7 @@ class DemoResult:
     contacts: int = 0
     notes: int = 0
     seconds: float = 0.0
+    extra: dict[str, int] = field(default_factory=dict)  # what other domains' hooks added
 
 
 # --- word lists ---------------------------------------------------------------------------------
@@ -568,6 +569,29 @@ def after_batch(companies: list[dict[str, Any]], contacts: list[dict[str, Any]])
     insert_rows(ContactKey, duplicates.contact_key_rows(contacts))
 
 
+@dataclass
+class DemoRun:
+    """What one run of the demo hands to other domains' hooks (`register_demo_hook`)."""
+
+    seed: int | None
+    users: dict[str, User]
+    now: dt.datetime
+    channel: str
+    result: DemoResult
+    state: dict[str, Any] = field(default_factory=dict)  # the hooks' own, for the whole run
+
+
+# Other domains add their demo records to every batch of companies, in the batch's transaction
+# (e.g. the sales cycle: deals and activities, activities/demo.py). Registered from their
+# registry modules; called as hook(companies, contacts, run) with the batch's written rows.
+DemoHook = Callable[[list[dict[str, Any]], list[dict[str, Any]], DemoRun], None]
+_demo_hooks: dict[str, DemoHook] = {}
+
+
+def register_demo_hook(name: str, hook: DemoHook) -> None:
+    _demo_hooks[name] = hook
+
+
 def after_all(connection: Any) -> None:
     """Once, after the last batch: rebuilds of derived structures, then fresh planner
     statistics after the bulk load, so the query planner picks the right indexes."""
@@ -820,9 +844,12 @@ def build_demo(*, companies: int = 300, seed: int | None = None,
                         number=offset, parents=parents, referrers=referrers,
                         tag_ids=[t.pk for t in tags.values()])
     dropped: set[int] = set()  # companies left out (their EIK was taken): nothing may link to them
+    run = DemoRun(seed=seed, users=users, now=gen.now, channel=channel, result=result)
     for batch in _ahead(batches) if len(sizes) > 1 else batches:
         with transaction.atomic():
             _write_batch(batch, dropped, channel)
+            for hook in _demo_hooks.values():
+                hook(batch.companies, batch.contacts, run)
         result.companies += len(batch.companies)
         result.contacts += len(batch.contacts)
         result.notes += len(batch.notes)

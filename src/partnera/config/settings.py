@@ -44,6 +44,9 @@ if PRODUCTION:
         raise ImproperlyConfigured("PARTNERA_ENV=production refuses to start with PARTNERA_DEBUG on.")
 
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+# The address users reach Partnera at, for links in e-mails and calendar feeds written by jobs
+# (which have no request to take the host from), e.g. https://crm.example.bg
+PARTNERA_SITE_URL = env("SITE_URL", "").rstrip("/")
 if not PRODUCTION:
     ALLOWED_HOSTS += ["testserver", "[::1]"]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]

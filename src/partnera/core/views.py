@@ -7,17 +7,27 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from partnera.core.context import Channel
-from partnera.core.home import home_panels
+from partnera.core.home import PanelList, can_view_team, home_panels, home_view
 from partnera.core.models import AuditEntry
 from partnera.core.pagination import keyset_page
 from partnera.core.search import global_search, group_hits
 from partnera.core.selectors import audit_list
 from partnera.core.visibility import is_administrator
 from partnera.core.web import is_htmx
+
+
+def greeting(user, hour: int) -> str:
+    name = user.first_name or user.get_username()
+    if 4 <= hour < 12:
+        return _("Good morning, %(name)s") % {"name": name}
+    if 12 <= hour < 18:
+        return _("Good afternoon, %(name)s") % {"name": name}
+    return _("Good evening, %(name)s") % {"name": name}
 
 
 @never_cache
@@ -31,7 +41,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"panels": home_panels(user=request.user)})
+    """ "My day": the registered panels for the user, or (`?view=team`, a head of sales) for the
+    members of the teams they head. Anyone else asking for the team view gets their own."""
+    user = request.user
+    view = home_view(user=user, team=request.GET.get("view") == "team")
+    panels = home_panels(user=user, view=view)
+    return render(request, "core/home.html", {
+        "panels": panels, "view": view, "can_view_team": can_view_team(user),
+        "greeting": greeting(user, view.now.astimezone(view.zone).hour),
+        "summary": [(p, ctx["list"]) for p, ctx in panels
+                    if isinstance(ctx.get("list"), PanelList) and p.title],
+    })
 
 
 @login_required

@@ -4,41 +4,58 @@ the installation's language (they are data an administrator renames, not interfa
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop as N
+from django.utils.translation import pgettext_noop
+
+# Seed names are marked in their own context ("sales seed"): "Lost" as a deal stage is not the
+# "Lost" of a client's relationship stage in Bulgarian (загубена сделка, изгубен клиент).
 
 # (name, probability %, outcome, usual days, requirements before entering)
 WORK_CYCLE = [
-    (N("First contact"), 10, "open", 7, []),
-    (N("Meeting arranged"), 20, "open", 14, []),
-    (N("Needs identified"), 35, "open", 21, ["contact"]),
-    (N("Offer presented"), 50, "open", 21, ["amount"]),
-    (N("Negotiation and objections"), 70, "open", 30, ["amount", "close_date"]),
-    (N("Contract"), 90, "open", 14, ["amount", "close_date", "decision_maker"]),
-    (N("Won"), 100, "won", None, ["amount"]),
-    (N("Lost"), 0, "lost", None, []),
+    (pgettext_noop("sales seed", "First contact"), 10, "open", 7, []),
+    (pgettext_noop("sales seed", "Meeting arranged"), 20, "open", 14, []),
+    (pgettext_noop("sales seed", "Needs identified"), 35, "open", 21, ["contact"]),
+    (pgettext_noop("sales seed", "Offer presented"), 50, "open", 21, ["amount"]),
+    (pgettext_noop("sales seed", "Negotiation and objections"), 70, "open", 30, ["amount", "close_date"]),
+    (pgettext_noop("sales seed", "Contract"), 90, "open", 14, ["amount", "close_date", "decision_maker"]),
+    (pgettext_noop("sales seed", "Won"), 100, "won", None, ["amount"]),
+    (pgettext_noop("sales seed", "Lost"), 0, "lost", None, []),
 ]
 KEY_ACCOUNT_GROWTH = [
-    (N("Opportunity spotted"), 20, "open", 14, []),
-    (N("Proposal"), 50, "open", 21, ["amount"]),
-    (N("Agreement"), 80, "open", 21, ["amount", "close_date"]),
-    (N("Won"), 100, "won", None, ["amount"]),
-    (N("Lost"), 0, "lost", None, []),
+    (pgettext_noop("sales seed", "Opportunity spotted"), 20, "open", 14, []),
+    (pgettext_noop("sales seed", "Proposal"), 50, "open", 21, ["amount"]),
+    (pgettext_noop("sales seed", "Agreement"), 80, "open", 21, ["amount", "close_date"]),
+    (pgettext_noop("sales seed", "Won"), 100, "won", None, ["amount"]),
+    (pgettext_noop("sales seed", "Lost"), 0, "lost", None, []),
 ]
 RENEWAL = [
-    (N("Renewal due"), 60, "open", 30, []),
-    (N("Terms proposed"), 75, "open", 21, ["amount"]),
-    (N("Renewed"), 100, "won", None, ["amount"]),
-    (N("Not renewed"), 0, "lost", None, []),
+    (pgettext_noop("sales seed", "Renewal due"), 60, "open", 30, []),
+    (pgettext_noop("sales seed", "Terms proposed"), 75, "open", 21, ["amount"]),
+    (pgettext_noop("sales seed", "Renewed"), 100, "won", None, ["amount"]),
+    (pgettext_noop("sales seed", "Not renewed"), 0, "lost", None, []),
 ]
 PIPELINES = [
-    (N("New business"), "new_business", True, WORK_CYCLE),
-    (N("Key-account growth"), "key_account_growth", False, KEY_ACCOUNT_GROWTH),
-    (N("Renewals"), "renewal", False, RENEWAL),
+    (pgettext_noop("sales seed", "New business"), "new_business", True, WORK_CYCLE),
+    (pgettext_noop("sales seed", "Key-account growth"), "key_account_growth", False, KEY_ACCOUNT_GROWTH),
+    (pgettext_noop("sales seed", "Renewals"), "renewal", False, RENEWAL),
 ]
-LOST_REASONS = [N("Price too high"), N("Chose a competitor"), N("No budget"), N("No decision"),
-                N("Product does not fit"), N("Timing"), N("Other")]
-DISQUALIFY_REASONS = [N("Not a business client"), N("No need"), N("Outside our region"),
-                      N("Cannot be reached"), N("Duplicate request"), N("Spam"), N("Other")]
+LOST_REASONS = [
+    pgettext_noop("sales seed", "Price too high"),
+    pgettext_noop("sales seed", "Chose a competitor"),
+    pgettext_noop("sales seed", "No budget"),
+    pgettext_noop("sales seed", "No decision"),
+    pgettext_noop("sales seed", "Product does not fit"),
+    pgettext_noop("sales seed", "Timing"),
+    pgettext_noop("sales seed", "Other"),
+]
+DISQUALIFY_REASONS = [
+    pgettext_noop("sales seed", "Not a business client"),
+    pgettext_noop("sales seed", "No need"),
+    pgettext_noop("sales seed", "Outside our region"),
+    pgettext_noop("sales seed", "Cannot be reached"),
+    pgettext_noop("sales seed", "Duplicate request"),
+    pgettext_noop("sales seed", "Spam"),
+    pgettext_noop("sales seed", "Other"),
+]
 
 
 def install_defaults(apps, language: str) -> None:
@@ -50,7 +67,9 @@ def install_defaults(apps, language: str) -> None:
     rule_model = apps.get_model("sales", "StageRule")
     reason_model = apps.get_model("sales", "Reason")
     with translation.override(language):
-        _ = translation.gettext
+        def _(name: str) -> str:
+            return translation.pgettext("sales seed", name)
+
         if not pipeline_model.objects.exists():
             for position, (name, kind, default, stages) in enumerate(PIPELINES):
                 pipeline = pipeline_model.objects.create(name=_(name), kind=kind, is_default=default,

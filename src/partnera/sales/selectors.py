@@ -72,3 +72,42 @@ def first_open_stage(pipeline: Pipeline) -> Stage | None:
 def reason_list(*, kind: str, include_inactive: bool = False) -> QuerySet[Reason]:
     reasons = Reason.objects.filter(kind=kind)
     return reasons if include_inactive else reasons.filter(active=True)
+
+
+# --- deals: the trash, the settings' records (added with the deal pages) ------------------------
+
+def deal_deleted_list(*, user) -> QuerySet[Deal]:
+    """Deleted deals the user may see, most recently deleted first (their company alive)."""
+    return (Deal.all_objects.filter(deal_visible_q(user), deleted_at__isnull=False,
+                                    company__deleted_at__isnull=True)
+            .select_related("company", "stage", "owner", "deleted_by")
+            .order_by("-deleted_at", "-id"))
+
+
+def deal_get_deleted(*, user, pk) -> Deal:
+    """One deleted deal the user may see (to restore it), or NotFound."""
+    queryset = Deal.all_objects.filter(deal_visible_q(user), deleted_at__isnull=False).select_related(
+        "company", "pipeline", "stage", "owner", "team")
+    return get_visible(queryset, pk, user=user, company_id_attr="company_id")
+
+
+def pipeline_get(*, pk, include_inactive: bool = True) -> Pipeline:
+    return _one(pipeline_list(include_inactive=include_inactive), pk)
+
+
+def stage_get(*, pk) -> Stage:
+    return _one(Stage.objects.select_related("pipeline"), pk)
+
+
+def reason_get(*, pk, kind: str | None = None) -> Reason:
+    reasons = Reason.objects.all() if kind is None else Reason.objects.filter(kind=kind)
+    return _one(reasons, pk)
+
+
+def _one(queryset: QuerySet, pk):
+    from partnera.core.errors import NotFound
+
+    try:
+        return queryset.get(pk=int(pk))
+    except (queryset.model.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound() from None

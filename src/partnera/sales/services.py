@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from partnera.clients.models import Company, Contact
 from partnera.core import cleaning
 from partnera.core.audit import audit_record, diff, snapshot
-from partnera.core.errors import NotFound, PermissionDenied, ValidationFailed
+from partnera.core.errors import NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from partnera.core.models import AuditEntry
 from partnera.core.money import Currency, to_eur
 from partnera.core.records import bump_version
 from partnera.core.roles import Role
-from partnera.core.visibility import can_change, can_delete, visible_q
+from partnera.core.search import search_index_update
+from partnera.core.visibility import can_assign, can_change, can_delete, visible_q
 from partnera.sales.models import (
     ContactRole,
     Deal,
@@ -186,6 +187,10 @@ def _require_can_change(actor, deal: Deal) -> None:
 
 def _audit(actor, action: str, deal: Deal, changes: dict) -> None:
     audit_record(actor=actor, action=action, obj=deal, company_id=deal.company_id, changes=changes)
+    # Every recorded write also keeps the deal's search document (title, company) in step, in
+    # the same transaction; a deleted deal's document goes.
+    if action != AuditEntry.Action.UPDATE or {"title", "company"} & set(changes):
+        search_index_update("deal", [deal.pk])
 
 
 @transaction.atomic
@@ -236,11 +241,18 @@ def deal_update(*, actor, deal: Deal, data: dict, expected_version: int | None) 
     still hold afterwards: removing the amount of a deal in "offer presented" is refused."""
     _require_can_change(actor, deal)
     before = snapshot(deal, AUDITED_DEAL_FIELDS)
+    owner_before, team_before = deal.owner_id, deal.team_id
     fields = [f for f in DEAL_FIELDS if f != "pipeline"]
     errors = cleaning.clean_into(deal, data, fields, _deal_cleaners(actor))
     if "pipeline" in data and str(getattr(data["pipeline"], "pk", data["pipeline"])) != str(
             deal.pipeline_id):
         errors["pipeline"] = [_("Move the deal to a stage of the other pipeline instead.")]
+    if not can_assign(actor):
+        # Handing a deal to someone else (or another team) is for a head of sales or an admin.
+        if "owner" not in errors and deal.owner_id != owner_before:
+            errors["owner"] = [_("Only a head of sales or an administrator assigns deals to someone else.")]
+        if "team" not in errors and deal.team_id != team_before:
+            errors["team"] = [_("Only a head of sales or an administrator moves deals between teams.")]
     if errors:
         raise ValidationFailed(fields=errors)
     failures = rule_failures(deal, deal.stage)
@@ -257,9 +269,14 @@ def deal_update(*, actor, deal: Deal, data: dict, expected_version: int | None) 
 
 
 @transaction.atomic
-def deal_set_contacts(*, actor, deal: Deal, contacts: list[tuple[Contact | int, str]]) -> Deal:
-    """Replace the deal's contacts and their roles in the decision."""
+def deal_set_contacts(*, actor, deal: Deal, contacts: list[tuple[Contact | int, str]],
+                      expected_version: int | None = None) -> Deal:
+    """Replace the deal's contacts and their roles in the decision. With `expected_version`,
+    a deal someone changed since it was read answers VersionConflict."""
     _require_can_change(actor, deal)
+    if expected_version is not None and not Deal.all_objects.filter(
+            pk=deal.pk, version=expected_version).exists():
+        raise VersionConflict()
     before = snapshot_contacts(deal)
     _set_contacts(actor, deal, contacts)
     failures = rule_failures(deal, deal.stage)
@@ -268,7 +285,7 @@ def deal_set_contacts(*, actor, deal: Deal, contacts: list[tuple[Contact | int, 
                                fields=failures)
     after = snapshot_contacts(deal)
     if before != after:
-        bump_version(deal, expected_version=None, fields=[])
+        bump_version(deal, expected_version=expected_version, fields=[])
         _audit(actor, AuditEntry.Action.UPDATE, deal, {"contacts": [before, after]})
     return deal
 
@@ -315,12 +332,20 @@ def deal_move_stage(*, actor, deal: Deal, stage: Stage | int, expected_version: 
     target = stage if isinstance(stage, Stage) else _stage_by_id(stage)
     if not target.active or not target.pipeline.active:
         raise ValidationFailed(fields={"stage": [_("Choose an active stage.")]})
+    if expected_version is not None and not Deal.all_objects.filter(
+            pk=deal.pk, version=expected_version).exists():
+        # A move made from a stale page: say so before judging the rules on what it showed.
+        raise VersionConflict()
     if target.pk == deal.stage_id:
         return deal
     before = snapshot(deal, AUDITED_DEAL_FIELDS)
     errors = rule_failures(deal, target)
     reason = None
-    comment = cleaning.text(lost_comment)
+    try:
+        comment = cleaning.text(lost_comment)
+    except ValidationError as exc:
+        errors.setdefault("lost_comment", []).extend(exc.messages)
+        comment = ""
     if len(comment) > 2000:
         errors.setdefault("lost_comment", []).append(_("At most 2000 characters."))
     if target.outcome == StageOutcome.LOST:

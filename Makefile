@@ -54,8 +54,11 @@ migrate: $(VENV)/.installed
 demo: migrate
 	$(BIN)/partnera demo --if-empty
 
+# The web app and one job worker (imports, reminders) side by side; Ctrl+C stops both.
 run: $(VENV)/.installed messages demo
-	PARTNERA_PORT=$(PARTNERA_PORT) $(BIN)/partnera serve
+	@$(BIN)/partnera worker --verbosity 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  PARTNERA_PORT=$(PARTNERA_PORT) $(BIN)/partnera serve
 
 # Browser tests drive Debian's chromium (never a downloaded browser build).
 chromium:

@@ -69,3 +69,25 @@ def logged_in(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _seeded_defaults(request):
+    """The rows the migrations seed (default pipelines, reasons, contact cadences) are wiped by
+    the flush after each transactional test (browser tests, job workers); put them back for any
+    test that uses the database, as a fresh installation has them."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server"))
+    if marker is None and not transactional and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.apps import apps
+    from django.conf import settings
+
+    from partnera.activities.defaults import install_defaults as install_cadences
+    from partnera.sales.defaults import install_defaults as install_pipelines
+
+    install_pipelines(apps, settings.LANGUAGE_CODE)
+    install_cadences(apps)
+

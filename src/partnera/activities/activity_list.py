@@ -15,6 +15,8 @@ from partnera.activities.selectors import (
     activity_deleted_list,
     activity_queryset,
     activity_visible_branches,
+    visible_contacts,
+    with_link_visibility,
 )
 from partnera.core.pagination import Page, bounded_count, keyset_page
 
@@ -85,10 +87,15 @@ def ascending_for(filters: ActivityFilters) -> bool:
 
 def activity_page(*, user, filters: ActivityFilters, cursor: str | None, size: int,
                   participants: bool = False) -> Page:
-    qs = activity_list(user=user, filters=filters).select_related("owner", "company", "deal",
-                                                                  "lead", "deleted_by")
+    """One page of the list; each activity says whether the user may see its company, deal and
+    lead (`with_link_visibility`), and with `participants` carries its colleagues and the client
+    contacts the user may see (`visible_contacts`)."""
+    qs = with_link_visibility(
+        activity_list(user=user, filters=filters).select_related("owner", "company", "deal",
+                                                                 "lead", "deleted_by"),
+        user=user)
     if participants:
-        qs = qs.prefetch_related("participant_users", "participant_contacts")
+        qs = qs.prefetch_related("participant_users", visible_contacts(user))
     return keyset_page(qs, field="starts_at", descending=not ascending_for(filters),
                        cursor=cursor, size=size, branches=_branches(user, filters))
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, ValidationInfo, model_validator
 
-from partnera.activities import selectors, services
+from partnera.activities import selectors, services, times
 from partnera.activities.activity_list import (
     VIEWS,
     ActivityFilters,
@@ -24,6 +24,12 @@ from partnera.activities.activity_list import (
     activity_page,
 )
 from partnera.activities.models import Activity, ActivityKind, ActivityStatus
+from partnera.activities.reminders import (
+    MAX_MINUTES_BEFORE,
+    MAX_REMINDERS,
+    reminder_list,
+    reminder_set,
+)
 from partnera.core.api import QuerySchema, StrictSchema, check_cursor
 from partnera.core.errors import ValidationFailed
 from partnera.core.models import Notification
@@ -212,13 +218,13 @@ class CompleteIn(StrictSchema):
 
 
 class ReminderIn(StrictSchema):
-    minutes_before: int | None = Field(None, ge=0, le=services.MAX_MINUTES_BEFORE)
+    minutes_before: int | None = Field(None, ge=0, le=MAX_MINUTES_BEFORE)
     remind_at: Moment | None = None
     by_email: bool = True
 
 
 class RemindersIn(StrictSchema):
-    reminders: list[ReminderIn] = Field(max_length=services.MAX_REMINDERS, description=(
+    reminders: list[ReminderIn] = Field(max_length=MAX_REMINDERS, description=(
         "Your reminders of this activity (replacing the pending ones); [] removes them. A time "
         "already past is sent at once."))
 
@@ -275,17 +281,23 @@ def _user(user) -> dict:
     return {"id": user.pk, "username": user.username, "name": str(user)}
 
 
-def activity_out(a: Activity) -> dict:
+def activity_out(a: Activity, *, user) -> dict:
+    """The activity as `user` may read it: its company, deal and lead only when they may see
+    them (null otherwise), and only the client contacts they may see. `a` comes from a selector
+    that annotated the links' visibility (selectors.with_link_visibility)."""
+    company = a.company if a.company_id is not None and getattr(a, "company_visible", False) else None
+    deal = a.deal if a.deal_id is not None and getattr(a, "deal_visible", False) else None
+    lead_seen = a.lead_id is not None and getattr(a, "lead_visible", False)
     return {
         "id": a.pk, "kind": a.kind, "subject": a.subject, "starts_at": a.starts_at,
         "ends_at": a.ends_at, "duration_minutes": a.duration_minutes, "status": a.status,
         "completed_at": a.completed_at, "owner": _user(a.owner),
-        "company": {"id": a.company_id, "name": a.company.legal_name} if a.company_id else None,
-        "deal": {"id": a.deal_id, "title": a.deal.title} if a.deal_id else None,
-        "lead": {"id": a.lead_id, "name": str(a.lead)} if a.lead_id else None,
+        "company": {"id": company.pk, "name": company.legal_name} if company is not None else None,
+        "deal": {"id": deal.pk, "title": deal.title} if deal is not None else None,
+        "lead": {"id": a.lead_id, "name": str(a.lead)} if lead_seen else None,
         "participant_users": [_user(u) for u in a.participant_users.all()],
         "participant_contacts": [{"id": c.pk, "name": str(c), "company": c.company_id}
-                                 for c in a.participant_contacts.all()],
+                                 for c in selectors.contacts_seen(a, user=user)],
         "place": a.place, "online_link": a.online_link, "agenda": a.agenda,
         "outcome": a.outcome, "private": a.private, "follow_up_of": a.follow_up_of_id,
         "version": a.version, "created_at": a.created_at, "updated_at": a.updated_at,
@@ -298,7 +310,7 @@ def _get(request, activity_id: int) -> Activity:
 
 
 def _fresh(request, activity_id: int) -> dict:
-    return activity_out(_get(request, activity_id))
+    return activity_out(_get(request, activity_id), user=request.auth)
 
 
 def _bound(value: str | None, zone, *, end: bool, name: str) -> dt.datetime | None:
@@ -309,9 +321,11 @@ def _bound(value: str | None, zone, *, end: bool, name: str) -> dt.datetime | No
         day = dt.date.fromisoformat(value)
     except ValueError:
         try:
-            return services.parse_moment(value, zone)
+            return times.parse_moment(value, zone)
         except ValidationError as exc:
             raise ValidationFailed(fields={name: exc.messages}) from None
+    if not 1900 < day.year < 2200:  # the bounds of times.parse_moment: a day the database takes
+        raise ValidationFailed(fields={name: [_("Enter a date between 1901 and 2199.")]})
     if end:
         day += dt.timedelta(days=1)
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
@@ -328,7 +342,7 @@ def _follow_up(payload) -> dict | None:
 @router.get("/activities", response=ActivityPage, tags=["activities"])
 def list_activities(request, query: Query[ActivityListQuery]):
     """Activities you can see, filtered, one keyset page at a time by start time."""
-    zone = services.user_zone(request.auth)
+    zone = times.user_zone(request.auth)
     filters = ActivityFilters(
         view=query.view, mine=query.mine, kind=list(query.kind), status=list(query.status),
         owner=list(query.owner), company=query.company, deal=query.deal, lead=query.lead,
@@ -339,7 +353,8 @@ def list_activities(request, query: Query[ActivityListQuery]):
     page = activity_page(user=request.auth, filters=filters, cursor=check_cursor(query.cursor),
                          size=query.limit, participants=True)
     count, more = activity_count(user=request.auth, filters=filters)
-    return {"items": [activity_out(a) for a in page.items], "next_cursor": page.next_cursor,
+    return {"items": [activity_out(a, user=request.auth) for a in page.items],
+            "next_cursor": page.next_cursor,
             "count": count, "count_is_lower_bound": more}
 
 
@@ -407,7 +422,7 @@ def restore_activity(request, activity_id: int):
             tags=["activities"])
 def list_reminders(request, activity_id: int):
     """Your reminders of this activity, sent and pending."""
-    return list(services.reminder_list(user=request.auth, activity=_get(request, activity_id)))
+    return list(reminder_list(user=request.auth, activity=_get(request, activity_id)))
 
 
 @router.put("/activities/{activity_id}/reminders", response=list[ReminderOut],
@@ -416,9 +431,9 @@ def set_reminders(request, activity_id: int, payload: RemindersIn):
     """Set your reminders of a planned activity: each `{"minutes_before": 15}` or
     `{"remind_at": "<time>"}`, in the app and, with `by_email` (default), by e-mail."""
     activity = _get(request, activity_id)
-    services.reminder_set(actor=request.auth, activity=activity,
-                          reminders=[r.model_dump(exclude_none=True) for r in payload.reminders])
-    return list(services.reminder_list(user=request.auth, activity=activity))
+    reminder_set(actor=request.auth, activity=activity,
+                 reminders=[r.model_dump(exclude_none=True) for r in payload.reminders])
+    return list(reminder_list(user=request.auth, activity=activity))
 
 
 # --- notifications ------------------------------------------------------------------------------

@@ -48,8 +48,8 @@ class EventOut(Schema):
     all_day: bool = Field(description="A task or e-mail log, shown at its due time above the day.")
     private: bool
     owner: Ref
-    company: Ref | None
-    deal: Ref | None
+    company: Ref | None = Field(description="Null when there is none or you may not see it.")
+    deal: Ref | None = Field(description="Null when there is none or you may not see it.")
     place: str
     online_link: str
     url: str = Field(description="The activity's page.")
@@ -72,7 +72,9 @@ class FeedOut(Schema):
 
 
 def _event(activity, request) -> dict:
-    company, deal = activity.company, activity.deal
+    """An event; its company and deal only when the caller may see them (null otherwise)."""
+    company = activity.company if getattr(activity, "company_visible", False) else None
+    deal = activity.deal if getattr(activity, "deal_visible", False) else None
     return {
         "id": activity.pk, "kind": activity.kind, "subject": activity.subject,
         "status": activity.status, "starts_at": activity.starts_at, "ends_at": activity.ends_at,

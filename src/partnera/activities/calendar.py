@@ -11,22 +11,23 @@ Whose calendar ("who"):
 Whatever is asked, only what `activity_visible_q` grants the viewer is shown: another person's
 private activity never appears (not even as a busy block) unless the viewer takes part in it.
 A calendar outside the viewer's scope answers NotFound, like a record they may not see.
+An event names its company and deal, and the feed and .ics list its client contacts, only when
+the viewer (a feed's owner) may see them by their own rule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import zoneinfo
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from partnera.activities.models import Activity, ActivityKind, ActivityStatus
-from partnera.activities.selectors import activity_visible_q
+from partnera.activities.selectors import activity_visible_q, with_link_visibility
+from partnera.activities.times import user_zone as user_zone  # the zone a user reads times in
 from partnera.core.errors import NotFound, ValidationFailed
 from partnera.core.roles import Role
 from partnera.core.visibility import is_administrator
@@ -47,18 +48,6 @@ ALL_DAY_KINDS = frozenset({ActivityKind.TASK, ActivityKind.EMAIL})
 FEED_LIMIT = 5000  # a feed holds at most this many events (about 12 a day for 14 months)
 FEED_PAST = dt.timedelta(days=60)
 FEED_FUTURE = dt.timedelta(days=365)
-
-
-def user_zone(user) -> zoneinfo.ZoneInfo:
-    """The zone a user reads times in (their profile), the installation's default otherwise."""
-    for name in (getattr(user, "time_zone", ""), settings.PARTNERA_DEFAULT_TIMEZONE, "Europe/Sofia"):
-        if not name:
-            continue
-        try:
-            return zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            continue
-    return zoneinfo.ZoneInfo("UTC")
 
 
 def activity_url(pk: int) -> str:
@@ -151,13 +140,14 @@ def calendar_who(*, user, who: str | None) -> Who:
     return Who(f"user:{pk}", "user", str(colleague), user_id=pk)
 
 
-def _with_names(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
+def _with_names(queryset: QuerySet[Activity], *, user) -> QuerySet[Activity]:
     """The activities with just the names the calendar shows of their owner, company and deal
-    (a company row is wide; a week or a feed reads hundreds of them)."""
+    (a company row is wide; a week or a feed reads hundreds of them), and whether `user` may see
+    that company and deal (`company_visible`, `deal_visible`: subqueries of the same query)."""
     own = [f.attname for f in Activity._meta.concrete_fields if f.attname != "outcome"]
-    return queryset.select_related("owner", "company", "deal").only(
+    return with_link_visibility(queryset.select_related("owner", "company", "deal").only(
         *own, "owner__first_name", "owner__last_name", "owner__username", "owner__email",
-        "company__legal_name", "deal__title")
+        "company__legal_name", "deal__title"), user=user)
 
 
 def _who_q(who: Who, *, since: dt.datetime, until: dt.datetime) -> Q:
@@ -210,7 +200,8 @@ def calendar_events(*, user, who: Who, start: dt.datetime, end: dt.datetime,
         .filter(_who_q(who, since=since, until=end))
         .filter(starts_at__lt=end, starts_at__gte=since)
         .filter(_reaches(start))
-        .order_by("starts_at", "pk")
+        .order_by("starts_at", "pk"),
+        user=user,
     )
     if not include_cancelled:
         queryset = queryset.exclude(status=ActivityStatus.CANCELLED)
@@ -225,7 +216,8 @@ def feed_activities(*, user, now: dt.datetime | None = None) -> list[Activity]:
     """A user's own feed: what they own or take part in (their private activities included),
     from 60 days back to a year ahead; cancelled and deleted ones left out, done ones kept.
     Each activity carries `calendar_attendees`: (e-mail, name) of the colleagues and client
-    contacts taking part who have an e-mail address (read in two queries for the whole feed)."""
+    contacts taking part who have an e-mail address (read in two queries for the whole feed).
+    The feed belongs to `user`: they are the viewer of every company, deal and contact in it."""
     now = now or dt.datetime.now(tz=UTC)
     since, until = now - FEED_PAST, now + FEED_FUTURE
     who = Who("me", "me", "", user_id=user.pk)
@@ -234,16 +226,19 @@ def feed_activities(*, user, now: dt.datetime | None = None) -> list[Activity]:
             Activity.objects.filter(activity_visible_q(user))
             .filter(_who_q(who, since=since, until=until))
             .filter(starts_at__gte=since, starts_at__lt=until)
-            .exclude(status=ActivityStatus.CANCELLED))
+            .exclude(status=ActivityStatus.CANCELLED), user=user)
         .order_by("starts_at", "pk")[:FEED_LIMIT]
     )
-    attach_attendees(activities)
+    attach_attendees(activities, user=user)
     return activities
 
 
-def attach_attendees(activities: list[Activity]) -> None:
-    """Set `calendar_attendees` on each activity: the colleagues (other than the owner) and client
-    contacts taking part, as (e-mail, name), those without an e-mail address left out."""
+def attach_attendees(activities: list[Activity], *, user) -> None:
+    """Set `calendar_attendees` on each activity: the colleagues (other than the owner) and the
+    client contacts taking part that `user` may see, as (e-mail, name), those without an e-mail
+    address left out."""
+    from partnera.clients.selectors import contact_visible
+
     by_id: dict[int, list[tuple[str, str]]] = {a.pk: [] for a in activities}
     if by_id:
         ids = list(by_id)
@@ -255,7 +250,7 @@ def attach_attendees(activities: list[Activity]) -> None:
             if email and user_id != owners[activity_id]:
                 by_id[activity_id].append((email, f"{first} {last}".strip() or username))
         contacts = Activity.participant_contacts.through.objects.filter(
-            activity_id__in=ids, contact__deleted_at__isnull=True).values_list(
+            activity_id__in=ids, contact__in=contact_visible(user=user)).values_list(
             "activity_id", "contact__emails", "contact__first_name", "contact__last_name",
         ).order_by("activity_id", "contact__last_name", "contact_id")
         for activity_id, emails, first, last in contacts:

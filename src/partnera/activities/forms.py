@@ -8,10 +8,12 @@ their errors are placed next to the fields by `core.web.add_errors_to_form`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partnera.activities.models import Activity, ActivityKind, ActivityStatus
 from partnera.clients.forms import CompanyPicker
@@ -25,6 +27,12 @@ def local_input(moment: dt.datetime | None, zone=None) -> str:
     if moment is None:
         return ""
     return timezone.localtime(moment, zone).strftime(LOCAL_INPUT)
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """A select of `form` (declared a ChoiceField) whose choices are set once the data is known;
+    `form.fields` is typed as holding any Field."""
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 class MomentInput(forms.DateTimeInput):
@@ -80,13 +88,13 @@ class ActivityForm(forms.Form):
         self.activity = activity
         # The owner takes part anyway: the colleagues are the others.
         owner_id = activity.owner_id if activity is not None else owner_id
-        self.fields["participant_users"].choices = [(str(u.pk), str(u)) for u in users
-                                                    if u.pk != owner_id]
-        self.fields["participant_contacts"].choices = [
+        choice_field(self, "participant_users").choices = [(str(u.pk), str(u)) for u in users
+                                                            if u.pk != owner_id]
+        choice_field(self, "participant_contacts").choices = [
             (str(c.pk), f"{c}{' · ' + c.position if c.position else ''}") for c in contacts]
-        self.fields["deal"].choices = BLANK + [(str(d.pk), str(d)) for d in deals]
+        choice_field(self, "deal").choices = BLANK + [(str(d.pk), str(d)) for d in deals]
         if may_assign:
-            self.fields["owner"].choices = [(str(u.pk), str(u)) for u in users]
+            choice_field(self, "owner").choices = [(str(u.pk), str(u)) for u in users]
         else:
             del self.fields["owner"]
         if activity is not None:
@@ -206,7 +214,8 @@ class ReminderForm(forms.Form):
 class ActivityFilterForm(forms.Form):
     view = forms.ChoiceField(choices=[("upcoming", _("Upcoming")), ("overdue", _("Overdue")),
                                       ("done", _("Done")), ("cancelled", _("Cancelled")),
-                                      ("all", _("All")), ("deleted", _("Deleted"))],
+                                      ("all", _("All")),
+                                      ("deleted", pgettext_lazy("activity list tab", "Deleted"))],
                              required=False)
     kind = forms.MultipleChoiceField(choices=ActivityKind.choices, required=False)
     status = forms.MultipleChoiceField(choices=ActivityStatus.choices, required=False)
@@ -219,6 +228,20 @@ class ActivityFilterForm(forms.Form):
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = [(str(u.pk), str(u)) for u in users]
+
+    def _clean_day(self, name: str) -> dt.date | None:
+        """A day the list can filter by: within the years times.parse_moment accepts (a year 1
+        or 9999 would overflow once turned into a time in the user's zone)."""
+        day = self.cleaned_data.get(name)
+        if day is not None and not 1900 < day.year < 2200:
+            raise forms.ValidationError(_("Enter a date between 1901 and 2199."), code="range")
+        return day
+
+    def clean_date_from(self) -> dt.date | None:
+        return self._clean_day("date_from")
+
+    def clean_date_to(self) -> dt.date | None:
+        return self._clean_day("date_to")
 
     def value(self, name, default=None):
         if not self.is_valid() and name in self.errors:

@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import STATUS, Calendar, Event, vCalAddress, vText
 
 from partnera.activities.models import Activity, ActivityKind, ActivityStatus
 
@@ -28,7 +28,7 @@ UTC = dt.UTC
 PRODID = "-//Partnera//Partnera CRM//EN"
 REFRESH = dt.timedelta(hours=1)
 TRANSPARENT_KINDS = frozenset({ActivityKind.TASK, ActivityKind.EMAIL})
-DEFAULT_MINUTES = {ActivityKind.TASK: 15, ActivityKind.EMAIL: 15}
+DEFAULT_MINUTES: dict[str, int] = {ActivityKind.TASK: 15, ActivityKind.EMAIL: 15}
 
 Link = Callable[[Activity], str]
 
@@ -65,9 +65,11 @@ def _description(activity: Activity, url: str, labels: Labels) -> str:
     lines: list[str] = []
     if activity.agenda:
         lines += [activity.agenda.strip(), ""]
-    if activity.company_id:
+    # Only what the calendar's reader may see (calendar._with_names / selectors.activity_get
+    # annotate it); a deleted deal is seen by nobody.
+    if activity.company_id and getattr(activity, "company_visible", False):
         lines.append(labels.company % {"name": activity.company})
-    if activity.deal_id:
+    if activity.deal_id and getattr(activity, "deal_visible", False):
         lines.append(labels.deal % {"title": activity.deal})
     if activity.place and activity.online_link:
         lines.append(labels.online % {"link": activity.online_link})
@@ -80,13 +82,14 @@ def _description(activity: Activity, url: str, labels: Labels) -> str:
 
 def activity_event(activity: Activity, *, host: str, url: str, labels: Labels | None = None) -> Event:
     """One VEVENT for an activity. `url` is the absolute address of its page. Its attendees are
-    `activity.calendar_attendees` when the caller read them (calendar.attach_attendees)."""
+    `activity.calendar_attendees`, which the caller reads for the calendar's reader
+    (calendar.attach_attendees): none when it did not."""
     labels = labels or Labels()
     start = _utc(activity.starts_at)
     minutes = activity.duration_minutes or DEFAULT_MINUTES.get(activity.kind, 30)
     end = start + dt.timedelta(minutes=minutes)
     changed = _utc(activity.updated_at or activity.created_at or activity.starts_at)
-    status = "CANCELLED" if activity.status == ActivityStatus.CANCELLED else "CONFIRMED"
+    status = STATUS.CANCELLED if activity.status == ActivityStatus.CANCELLED else STATUS.CONFIRMED
     event = Event.new(
         uid=uid_for(activity, host),
         stamp=changed,
@@ -109,13 +112,7 @@ def activity_event(activity: Activity, *, host: str, url: str, labels: Labels | 
     owner = activity.owner
     if owner is not None and owner.email:
         event.add("organizer", _address(owner.email, str(owner)))
-    attendees = getattr(activity, "calendar_attendees", None)
-    if attendees is None:
-        from partnera.activities.calendar import attach_attendees
-
-        attach_attendees([activity])
-        attendees = activity.calendar_attendees  # type: ignore[attr-defined]
-    for email, name in attendees:
+    for email, name in getattr(activity, "calendar_attendees", ()):
         event.add("attendee", _address(email, name),
                   parameters={"ROLE": "REQ-PARTICIPANT", "CUTYPE": "INDIVIDUAL"})
     return event

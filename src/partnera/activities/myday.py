@@ -11,6 +11,7 @@ Each selector takes the request's HomeView (core.home): "Me" is the user's own r
 (a head of sales) the records owned by the members of the teams they head — one of the grants of
 the visibility rule, intersected with the rule itself, so a colleague's private activity never
 shows. Every list is read through an index in the order shown, and counted up to a cap.
+An activity of a company in the trash is not shown; a company the user may not see is not named.
 
 The cadences (days per tier) are set by a head of sales or an administrator (`cadence_update`).
 """
@@ -33,7 +34,7 @@ from partnera.activities.models import (
     CompanyContact,
     ContactCadence,
 )
-from partnera.activities.selectors import activity_visible_q
+from partnera.activities.selectors import LIVE_COMPANY, activity_visible_q, link_visibility
 from partnera.clients.models import Company, Tier
 from partnera.clients.models import Stage as CompanyStage
 from partnera.core.audit import audit_record
@@ -81,6 +82,23 @@ def _taking_part_ids(user_id: int):
     return through.objects.filter(user_id=user_id).values("activity_id")
 
 
+def _own_activities(**conditions) -> QuerySet[Activity]:
+    """Activities by `conditions` (the user's own, or those they take part in), those of a
+    company in the trash left out."""
+    return Activity.objects.filter(LIVE_COMPANY, **conditions)
+
+
+def _first_rows(queryset: QuerySet[Activity], view: HomeView) -> list[Activity]:
+    """The first rows of an ordered queryset (core.home.first_rows: picked narrow, then read
+    whole with their owner and company), each saying whether the user may see its company
+    (`company_visible`, a subquery of the same statement)."""
+    picked = queryset.values("pk")[: view.limit]
+    rows = (Activity._base_manager.filter(pk__in=picked).order_by(*queryset.query.order_by)
+            .select_related("owner", "company")
+            .annotate(company_visible=link_visibility(view.user)["company_visible"]))
+    return list(rows)
+
+
 def _team_activities(view: HomeView) -> QuerySet[Activity]:
     """Activities owned by the team's members that the head may see (never a private one of
     someone else, unless the head takes part)."""
@@ -96,20 +114,19 @@ def _today_events(qs: QuerySet[Activity], view: HomeView) -> QuerySet[Activity]:
 
 def agenda(*, view: HomeView) -> PanelList:
     """Today's calls, meetings, visits and presentations (not cancelled), in time order."""
-    related = ("owner", "company")
     order = ("starts_at", "pk")
     if view.team:
-        qs = _today_events(_team_activities(view), view).select_related(*related).order_by(*order)
-        return _decorated(panel_list(qs, view=view, see_all=see_all_url("activities.agenda", view)),
-                          view)
+        qs = _today_events(_team_activities(view), view).order_by(*order)
+        return _decorated(panel_list(qs, view=view, see_all=see_all_url("activities.agenda", view),
+                                     items=_first_rows(qs, view)), view)
     # Owned, and taken part in: two index walks merged here (one OR would scan the whole day of
     # everybody's activities).
     uid = view.user.pk
-    owned = _today_events(Activity.objects.filter(owner_id=uid), view)
-    invited = _today_events(Activity.objects.filter(pk__in=_taking_part_ids(uid)), view).exclude(
+    owned = _today_events(_own_activities(owner_id=uid), view)
+    invited = _today_events(_own_activities(pk__in=_taking_part_ids(uid)), view).exclude(
         owner_id=uid)
-    rows = [*first_rows(owned.select_related(*related).order_by(*order), view.limit),
-            *first_rows(invited.select_related(*related).order_by(*order), view.limit)]
+    rows = [*_first_rows(owned.order_by(*order), view),
+            *_first_rows(invited.order_by(*order), view)]
     rows.sort(key=lambda a: (a.starts_at, a.pk))
     count_owned, more_owned = bounded_count(owned, cap=_cap(view))
     count_invited, more_invited = bounded_count(invited, cap=_cap(view))
@@ -134,11 +151,11 @@ def _cap(view: HomeView) -> int:
 
 def overdue(*, view: HomeView) -> PanelList:
     """Tasks and activities still planned whose time has passed, the longest overdue first."""
-    base = _team_activities(view) if view.team else Activity.objects.filter(owner_id=view.user.pk)
+    base = _team_activities(view) if view.team else _own_activities(owner_id=view.user.pk)
     qs = (base.filter(status=ActivityStatus.PLANNED, starts_at__lt=view.now)
-          .select_related("owner", "company").order_by("starts_at", "pk"))
-    return _decorated(panel_list(qs, view=view, see_all=see_all_url("activities.overdue", view)),
-                      view)
+          .order_by("starts_at", "pk"))
+    return _decorated(panel_list(qs, view=view, see_all=see_all_url("activities.overdue", view),
+                                 items=_first_rows(qs, view)), view)
 
 
 def cadences() -> dict[str, int]:
@@ -227,7 +244,8 @@ def activity_item(a: Activity) -> dict[str, Any]:
     return {
         "id": a.pk, "kind": a.kind, "subject": a.subject, "starts_at": a.starts_at.isoformat(),
         "duration_minutes": a.duration_minutes, "status": a.status, "done": a.status == "done",
-        "private": a.private, "owner": _user_out(a.owner), "company": _company_ref(a.company),
+        "private": a.private, "owner": _user_out(a.owner),
+        "company": _company_ref(a.company) if getattr(a, "company_visible", False) else None,
         "url": activity_url(a.pk),
     }
 

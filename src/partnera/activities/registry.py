@@ -24,6 +24,20 @@ def register() -> None:
         register_record_panel(RecordPanel(page=page, name="activities.activities", order=20,
                                           template="activities/panels/company_activities.html",
                                           context=context))
+    # A company merge moves the activities; the last contact (one row per company) is not moved
+    # but computed again for the survivor from the activities it now has.
+    from partnera.clients.merge import register_merge_exclusion, register_merge_hook
+
+    register_merge_exclusion("activities.companycontact")
+    register_merge_hook(_merge_last_contact)
+
+
+def _merge_last_contact(survivor, other, moved) -> None:
+    """Inside the merge's transaction: the survivor's last contact from all its activities (its
+    own and the merged company's), and none left for the merged company."""
+    from partnera.activities.services import refresh_company_last_contact
+
+    refresh_company_last_contact([survivor.pk, other.pk])
 
 
 def _demo_sales_cycle(companies, contacts, run) -> None:

@@ -1,31 +1,24 @@
 """Writes to activities: create (planned, or done at once: logging a past call), change, complete
-with the outcome and the follow-up in one step, cancel, delete, restore; reminders and their
-delivery.
+with the outcome and the follow-up in one step, cancel, delete, restore. Reminders, which move
+with their activity, are in `activities.reminders`.
 
 Every service keeps two derived values in the same transaction, each through one helper:
 `sales.Deal.next_activity_at` (the earliest planned activity of the deal) and
 `activities.CompanyContact.last_at` (the latest done call, meeting, visit, presentation or
 e-mail with the company).
 
-Times: an aware datetime or an ISO 8601 text with an offset is taken as it is; a naive one (a
-form's "2026-03-10T10:00", an API call without an offset) is read in the acting user's zone.
+Times are read as `activities.times` says: a naive one in the acting user's zone.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-import zoneinfo
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
-from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnera.activities.models import (
@@ -34,21 +27,19 @@ from partnera.activities.models import (
     ActivityKind,
     ActivityStatus,
     CompanyContact,
-    Reminder,
 )
+from partnera.activities.reminders import enqueue_on_commit, move_reminders
 from partnera.activities.selectors import activity_visible_q
+from partnera.activities.times import SLACK, moment_cleaner, moment_from, parse_moment, user_zone
 from partnera.clients.models import Company, Contact
 from partnera.core import cleaning
 from partnera.core.audit import audit_record, diff, snapshot
 from partnera.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from partnera.core.models import AuditEntry
-from partnera.core.notifications import notify
 from partnera.core.records import bump_version
 from partnera.core.visibility import can_assign, can_change, visible_q
 from partnera.sales.models import Deal, Lead
 from partnera.sales.selectors import deal_visible_q, lead_visible_q
-
-logger = logging.getLogger("partnera.activities")
 
 ACTIVITY_FIELDS = ["kind", "subject", "starts_at", "duration_minutes", "company", "deal", "lead",
                    "place", "online_link", "agenda", "outcome", "private"]
@@ -56,64 +47,6 @@ AUDITED_FIELDS = [*ACTIVITY_FIELDS, "status", "owner", "participant_users",
                   "participant_contacts"]
 MAX_DURATION = 7 * 24 * 60  # a week, in minutes
 MAX_PARTICIPANTS = 50
-MAX_REMINDERS = 5
-MAX_MINUTES_BEFORE = 30 * 24 * 60
-# A form filled in a minute ago still means "now": a little slack for "in the past" checks.
-SLACK = dt.timedelta(minutes=1)
-DEFAULT_ZONE = "Europe/Sofia"
-
-
-# --- times ----------------------------------------------------------------------------------------
-
-def user_zone(user) -> zoneinfo.ZoneInfo:
-    """The user's time zone (their profile's), else the installation's default."""
-    for name in (getattr(user, "time_zone", ""), settings.PARTNERA_DEFAULT_TIMEZONE, DEFAULT_ZONE):
-        if name:
-            try:
-                return zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                continue
-    return zoneinfo.ZoneInfo(DEFAULT_ZONE)
-
-
-INPUT_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y, %H:%M")
-
-
-def parse_moment(value: Any, zone: dt.tzinfo) -> dt.datetime | None:
-    """A date and time from a form, the API or code; a naive one is read in `zone`."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, str):
-        raw = cleaning.text(value)
-        moment = None
-        if "T" in raw or ":" in raw:
-            try:
-                moment = dt.datetime.fromisoformat(raw.replace("z", "Z"))
-            except ValueError:
-                moment = None
-            for fmt in INPUT_FORMATS if moment is None else ():
-                try:
-                    moment = dt.datetime.strptime(raw, fmt)
-                    break
-                except ValueError:
-                    continue
-        if moment is None:
-            raise ValidationError(_("Enter a date and time, e.g. 2026-03-10 10:00."), code="invalid")
-    else:
-        raise ValidationError(_("Enter a date and time, e.g. 2026-03-10 10:00."), code="type")
-    if not 1900 < moment.year < 2200:
-        raise ValidationError(_("Enter a date between 1901 and 2199."), code="range")
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(dt.UTC)
-
-
-def _moment_cleaner(zone: dt.tzinfo):
-    def clean(value: Any) -> dt.datetime | None:
-        return parse_moment(value, zone)
-    return clean
 
 
 # --- cleaning -------------------------------------------------------------------------------------
@@ -166,7 +99,7 @@ def _cleaners(actor) -> dict:
     return {
         "kind": _kind,
         "subject": _subject,
-        "starts_at": _moment_cleaner(user_zone(actor)),
+        "starts_at": moment_cleaner(user_zone(actor)),
         "duration_minutes": _duration,
         "company": cleaning.visible_ref(Company, visible_q(actor), _("Choose a company you can see.")),
         "deal": cleaning.visible_ref(Deal, deal_visible_q(actor), _("Choose a deal you can see.")),
@@ -232,6 +165,22 @@ def _participant_contacts(value: Any, company_id: int | None) -> list[int]:
     return ids
 
 
+LINKS = ("company", "deal", "lead")
+
+
+def _same_ref(value: Any, current: int | None) -> bool:
+    """Does a link's value (a record, an id, its text, or empty) name the current one? A link
+    left as it was is kept even when the editor may not see the record (or the deal was deleted
+    since): only a new choice must be a record they can see."""
+    value = getattr(value, "pk", value)
+    if value in (None, ""):
+        return current is None
+    try:
+        return current is not None and int(str(value).strip()) == current
+    except (TypeError, ValueError):
+        return False
+
+
 def _apply(actor, activity: Activity, data: dict, *, creating: bool) -> tuple[dict, list | None,
                                                                               list | None]:
     """Clean `data` into the activity: (errors by field, colleague ids, contact ids) — the id
@@ -246,7 +195,7 @@ def _apply(actor, activity: Activity, data: dict, *, creating: bool) -> tuple[di
                 errors[name] = [message]
     if "ends_at" in data and "starts_at" not in errors and data["ends_at"] not in (None, ""):
         try:
-            ends_at = parse_moment(data["ends_at"], user_zone(actor))
+            ends_at = moment_from(data["ends_at"], user_zone(actor))
         except ValidationError as exc:
             errors["ends_at"] = exc.messages
         else:
@@ -270,8 +219,7 @@ def _apply(actor, activity: Activity, data: dict, *, creating: bool) -> tuple[di
                 else:
                     activity.owner = owner
                     activity.team = owner.team
-    if "deal" not in errors and "company" not in errors and activity.deal_id is not None:
-        deal = activity.deal
+    if "deal" not in errors and "company" not in errors and (deal := activity.deal) is not None:
         if activity.company_id is None:
             if Company.objects.filter(visible_q(actor), pk=deal.company_id).exists():
                 activity.company = deal.company
@@ -311,7 +259,8 @@ def _require_user(actor) -> None:
 def _require_can_change(actor, activity: Activity, *, deleted: bool = False) -> None:
     """The owner, and editors who can see the activity; department and marketing only their own."""
     _require_user(actor)
-    rows = Activity.all_objects.filter(activity_visible_q(actor), pk=activity.pk)
+    rows = Activity.all_objects.filter(activity_visible_q(actor, live_company=not deleted),
+                                       pk=activity.pk)
     rows = rows.filter(deleted_at__isnull=False) if deleted else rows.filter(deleted_at__isnull=True)
     if not rows.exists():
         raise NotFound()
@@ -403,8 +352,8 @@ def activity_create(*, actor, data: dict, follow_up: dict | None = None,
 
 
 def _schedule_follow_up(actor, activity: Activity, follow_up: dict) -> Activity:
-    """The next activity after `activity`: its company, deal, lead, contacts and privacy, the
-    kind, subject and time given (the same kind, "Follow-up: …" when not)."""
+    """The next activity after `activity`: its company, deal (unless deleted), lead, contacts
+    and privacy, the kind, subject and time given (the same kind, "Follow-up: …" when not)."""
     if not isinstance(follow_up, dict):
         raise ValidationFailed(fields={"follow_up": [_("Expected a JSON object.")]})
     unknown = set(follow_up) - {"kind", "subject", "starts_at", "duration_minutes", "place",
@@ -431,7 +380,10 @@ def _schedule_follow_up(actor, activity: Activity, follow_up: dict) -> Activity:
             "subject": activity.subject},
         "starts_at": starts_at,
         "duration_minutes": follow_up.get("duration_minutes", activity.duration_minutes),
-        "company": activity.company, "deal": activity.deal, "lead": activity.lead,
+        "company": activity.company, "lead": activity.lead,
+        # A deleted deal is not carried over: the follow-up would link to a deal nobody sees.
+        "deal": activity.deal if activity.deal is not None and activity.deal.deleted_at is None
+        else None,
         "place": follow_up.get("place", ""), "online_link": follow_up.get("online_link", ""),
         "agenda": follow_up.get("agenda", ""), "private": activity.private,
         "participant_contacts": list(activity.participant_contacts.values_list("pk", flat=True)),
@@ -456,7 +408,8 @@ def activity_update(*, actor, activity: Activity, data: dict,
     before = snapshot(activity, AUDITED_FIELDS)
     old_start, old_deal, old_company = activity.starts_at, activity.deal_id, activity.company_id
     old_owner = activity.owner_id
-    data = {k: v for k, v in data.items() if k != "status"}
+    data = {k: v for k, v in data.items()
+            if k != "status" and not (k in LINKS and _same_ref(v, getattr(activity, f"{k}_id")))}
     errors, users, contacts = _apply(actor, activity, data, creating=False)
     if errors:
         raise ValidationFailed(fields=errors)
@@ -464,7 +417,8 @@ def activity_update(*, actor, activity: Activity, data: dict,
     if activity.status == ActivityStatus.DONE and activity.starts_at > now + SLACK:
         raise ValidationFailed(fields={"starts_at": [
             _("A done activity took place already: choose a time that is not in the future.")]})
-    fields = [activity._meta.get_field(f).attname for f in ACTIVITY_FIELDS]
+    columns = {f.name: f.attname for f in activity._meta.concrete_fields}
+    fields = [columns[f] for f in ACTIVITY_FIELDS]
     if activity.owner_id != old_owner:
         fields += ["owner_id", "team_id"]
     bump_version(activity, expected_version=expected_version, fields=fields)
@@ -477,7 +431,7 @@ def activity_update(*, actor, activity: Activity, data: dict,
         _audit(actor, AuditEntry.Action.UPDATE, activity, changes)
     _refresh(deals=[old_deal, activity.deal_id], companies=[old_company, activity.company_id])
     if activity.starts_at != old_start:
-        _move_reminders(activity, activity.starts_at - old_start)
+        move_reminders(activity, activity.starts_at - old_start)
     return activity
 
 
@@ -540,9 +494,8 @@ def activity_restore(*, actor, activity: Activity) -> Activity:
     if activity.company_id and Company.all_objects.filter(
             pk=activity.company_id, deleted_at__isnull=False).exists():
         raise Conflict(_("Restore the company first."))
-    if activity.deal_id and Deal.all_objects.filter(
-            pk=activity.deal_id, deleted_at__isnull=False).exists():
-        raise Conflict(_("Restore the deal first."))
+    # A deleted deal does not hold its activities back: they are the company's and the owner's
+    # calendar too. The link stays, shown to nobody while the deal is deleted.
     activity.deleted_at = None
     activity.deleted_by = None
     bump_version(activity, expected_version=None, fields=["deleted_at", "deleted_by_id"])
@@ -550,217 +503,5 @@ def activity_restore(*, actor, activity: Activity) -> Activity:
     _refresh(deals=[activity.deal_id], companies=[activity.company_id])
     # A reminder whose job ran while the activity was deleted did nothing: enqueue it again.
     for reminder in activity.reminders.filter(sent_at__isnull=True):
-        _enqueue_on_commit(reminder)
+        enqueue_on_commit(reminder)
     return activity
-
-
-# --- reminders ------------------------------------------------------------------------------------
-
-def _reminder_items(actor, activity: Activity, reminders: Any) -> list[tuple[dt.datetime, bool]]:
-    if not isinstance(reminders, list | tuple):
-        raise ValidationFailed(fields={"reminders": [_("Expected a list.")]})
-    if len(reminders) > MAX_REMINDERS:
-        raise ValidationFailed(fields={"reminders": [
-            _("At most %(n)d reminders.") % {"n": MAX_REMINDERS}]})
-    now = timezone.now()
-    zone = user_zone(actor)
-    items: list[tuple[dt.datetime, bool]] = []
-    errors: dict[str, list[str]] = {}
-    for item in reminders:
-        if not isinstance(item, dict):
-            errors.setdefault("reminders", []).append(_("Expected a JSON object."))
-            continue
-        try:
-            by_email = cleaning.boolean(item.get("by_email", True))
-        except ValidationError as exc:
-            errors.setdefault("by_email", []).extend(exc.messages)
-            continue
-        if item.get("remind_at") not in (None, ""):
-            try:
-                at = parse_moment(item["remind_at"], zone)
-            except ValidationError as exc:
-                errors.setdefault("remind_at", []).extend(exc.messages)
-                continue
-            if at < now - SLACK:
-                errors.setdefault("remind_at", []).append(_("Choose a time in the future."))
-                continue
-        elif item.get("minutes_before") not in (None, ""):
-            minutes = item["minutes_before"]
-            if isinstance(minutes, bool) or not str(minutes).strip().isdigit() \
-                    or int(minutes) > MAX_MINUTES_BEFORE:
-                errors.setdefault("minutes_before", []).append(
-                    _("Enter a number of minutes between 0 and %(max)d.") % {"max": MAX_MINUTES_BEFORE})
-                continue
-            if activity.starts_at <= now:
-                errors.setdefault("minutes_before", []).append(
-                    _("The activity has already started: choose an exact time."))
-                continue
-            # Already past (a meeting in ten minutes, "one hour before"): it is sent at once.
-            at = activity.starts_at - dt.timedelta(minutes=int(minutes))
-        else:
-            errors.setdefault("remind_at", []).append(
-                _("Choose when to be reminded: minutes before, or an exact time."))
-            continue
-        items.append((at, by_email))
-    if errors:
-        raise ValidationFailed(fields=errors)
-    return items
-
-
-@transaction.atomic
-def reminder_set(*, actor, activity: Activity, reminders: list[dict]) -> list[Reminder]:
-    """Replace the actor's pending reminders of a planned activity they can see. Each item is
-    `{"minutes_before": 15}` or `{"remind_at": <time>}`, with `by_email` (default true); an
-    empty list removes them. A reminder whose time has come is sent at once."""
-    _require_user(actor)
-    if not Activity.objects.filter(activity_visible_q(actor), pk=activity.pk).exists():
-        raise NotFound()
-    if activity.status != ActivityStatus.PLANNED:
-        raise ValidationFailed(_("Reminders are for planned activities."),
-                               fields={"reminders": [_("Reminders are for planned activities.")]})
-    items = _reminder_items(actor, activity, reminders)
-    pending = Reminder.objects.filter(activity=activity, user=actor, sent_at__isnull=True)
-    before = [_reminder_label(r.remind_at, r.by_email) for r in pending]
-    pending.delete()
-    created = [Reminder.objects.create(activity=activity, user=actor, remind_at=at, by_email=email)
-               for at, email in sorted(items, key=lambda i: i[0])]
-    after = [_reminder_label(r.remind_at, r.by_email) for r in created]
-    if before != after:
-        _audit(actor, AuditEntry.Action.UPDATE, activity, {"reminders": [before, after]})
-    for reminder in created:
-        _enqueue_on_commit(reminder)
-    return created
-
-
-def _reminder_label(at: dt.datetime, by_email: bool) -> str:
-    return at.isoformat() + (" +e-mail" if by_email else "")
-
-
-def reminder_list(*, user, activity: Activity):
-    return Reminder.objects.filter(activity=activity, user=user).order_by("remind_at", "id")
-
-
-def _move_reminders(activity: Activity, delta: dt.timedelta) -> None:
-    """The activity moved by `delta`: its reminders move with it. A reminder already sent is
-    replaced by a new one (a new id: its notification and e-mail go out again for the new time)."""
-    for reminder in list(activity.reminders.all()):
-        new_at = reminder.remind_at + delta
-        if reminder.sent_at is None:
-            reminder.remind_at = new_at
-            reminder.save(update_fields=["remind_at"])
-        else:
-            user, by_email = reminder.user_id, reminder.by_email
-            reminder.delete()
-            if new_at <= timezone.now():
-                continue
-            reminder = Reminder.objects.create(activity=activity, user_id=user, remind_at=new_at,
-                                               by_email=by_email)
-        _enqueue_on_commit(reminder)
-
-
-def _enqueue_on_commit(reminder: Reminder) -> None:
-    reminder_id, remind_at = reminder.pk, reminder.remind_at
-    transaction.on_commit(lambda: enqueue_reminder(reminder_id, remind_at), robust=True)
-
-
-def enqueue_reminder(reminder_id: int, remind_at: dt.datetime) -> None:
-    """Enqueue the job that sends a reminder at its time (at once when the time has come)."""
-    from partnera.activities.tasks import send_reminder_task
-
-    task = send_reminder_task
-    if remind_at > timezone.now():
-        if not task.get_backend().supports_defer:
-            # A backend that runs jobs at once cannot wait; the job would find it not due yet.
-            logger.warning("Task backend cannot defer; reminder %s not scheduled", reminder_id)
-            return
-        task = task.using(run_after=remind_at)
-    task.enqueue(reminder_id)
-
-
-def reminder_deliver(*, reminder_id: int) -> str:
-    """Send one reminder: an in-app notification, and an e-mail when asked. Idempotent: nothing
-    happens when it was sent already, when the reminder or its activity is gone, cancelled or
-    done, or when its time was moved later (the job for the new time sends it).
-    Returns what happened (the job's recorded outcome)."""
-    now = timezone.now()
-    with transaction.atomic():
-        reminder = (Reminder.objects.select_for_update(of=("self",))
-                    .select_related("activity", "activity__company", "user")
-                    .filter(pk=reminder_id).first())
-        if reminder is None:
-            return "gone"
-        if reminder.sent_at is not None:
-            return "already_sent"
-        activity = reminder.activity
-        if activity.deleted_at is not None or activity.status != ActivityStatus.PLANNED:
-            return "not_planned"
-        if reminder.remind_at > now + dt.timedelta(seconds=5):
-            return "not_due"
-        user = reminder.user
-        if not user.is_active or not Activity.objects.filter(
-                activity_visible_q(user), pk=activity.pk).exists():
-            return "not_visible"
-        claimed = Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(sent_at=now)
-        if not claimed:
-            return "already_sent"
-        message = reminder_message(reminder)
-        notify(user=user, kind="reminder", title=message["title"], body=message["summary"],
-               url=message["path"], key=f"reminder:{reminder.pk}")
-    if not reminder.by_email:
-        return "notified"
-    if not user.email:
-        return "notified_no_email"
-    try:
-        EmailMessage(subject=message["subject"], body=message["body"],
-                     from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]).send()
-    except Exception:  # the in-app reminder went out; the failure is logged and recorded
-        logger.exception("Reminder %s: the e-mail to %s could not be sent", reminder_id, user.pk)
-        return "notified_email_failed"
-    return "notified_emailed"
-
-
-def site_url(path: str) -> str:
-    """An absolute address for links in e-mails (PARTNERA_SITE_URL, else this host and port)."""
-    import os
-
-    base = getattr(settings, "PARTNERA_SITE_URL", "") or os.environ.get("PARTNERA_SITE_URL", "")
-    if not base:
-        host = next((h for h in settings.ALLOWED_HOSTS if h and "*" not in h and h != "testserver"),
-                    "127.0.0.1")
-        base = f"http://{host}:{os.environ.get('PARTNERA_PORT', '8000')}"
-    return base.rstrip("/") + path
-
-
-def reminder_message(reminder: Reminder) -> dict[str, str]:
-    """The reminder in its user's language and time zone: title, summary, e-mail subject and
-    body, and the activity's address."""
-    activity, user = reminder.activity, reminder.user
-    path = reverse("activities:activity_detail", args=[activity.pk])
-    language = user.language if user.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-    with translation.override(language):
-        local = timezone.localtime(activity.starts_at, user_zone(user))
-        when = formats.date_format(local, "DATETIME_FORMAT")
-        kind = str(ActivityKind(activity.kind).label)
-        lines = [
-            f"{kind}: {activity.subject}",
-            _("When: %(when)s (%(zone)s)") % {"when": when, "zone": local.tzname()},
-        ]
-        if activity.duration_minutes:
-            lines.append(_("Duration: %(n)d min") % {"n": activity.duration_minutes})
-        if activity.company_id:
-            lines.append(_("Company: %(name)s") % {"name": activity.company.legal_name})
-        if activity.place:
-            lines.append(_("Place: %(place)s") % {"place": activity.place})
-        if activity.online_link:
-            lines.append(_("Online: %(link)s") % {"link": activity.online_link})
-        contacts = [str(c) for c in activity.participant_contacts.all()]
-        if contacts:
-            lines.append(_("With: %(names)s") % {"names": ", ".join(contacts)})
-        if activity.agenda:
-            lines += ["", _("Agenda:"), activity.agenda]
-        lines += ["", _("Open it in Partnera: %(url)s") % {"url": site_url(path)}]
-        title = _("Reminder: %(subject)s at %(when)s") % {"subject": activity.subject, "when": when}
-        summary = " · ".join(p for p in [kind, when, activity.company.legal_name
-                                          if activity.company_id else ""] if p)
-        return {"title": title, "summary": summary, "subject": title,
-                "body": "\n".join(lines) + "\n", "path": path}

@@ -15,7 +15,7 @@ def send_reminder_task(reminder_id: int) -> str:
     Safe to run twice or late: a reminder is sent once, and not at all when its activity was
     deleted, cancelled or done, or when its time was moved later (a newer job sends it then).
     """
-    from partnera.activities.services import reminder_deliver
+    from partnera.activities.reminders import reminder_deliver
 
     with acting(Channel.JOB):
         return reminder_deliver(reminder_id=reminder_id)

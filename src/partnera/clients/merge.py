@@ -11,7 +11,7 @@ snapshot of the merged record and the ids of what moved, so it can be reviewed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -60,6 +60,18 @@ def register_merge_exclusion(label: str) -> None:
     """A model whose foreign key to Company must stay with the merged company (e.g. a list of
     what an import created, which its undo deletes)."""
     _excluded_models.add(label.lower())
+
+
+# (survivor, other, moved) -> None, run inside the merge's transaction after every relation moved:
+# later domains keep what they derive from a company (last contact, search documents) in step.
+# `moved` maps "<app>.<model>.<field>" to the ids of the rows that now point at the survivor.
+MergeHook = Callable[[Company, Company, dict[str, list[int]]], None]
+_merge_hooks: list[MergeHook] = []
+
+
+def register_merge_hook(hook: MergeHook) -> None:
+    if hook not in _merge_hooks:
+        _merge_hooks.append(hook)
 
 
 # --- the field-by-field plan (what the merge form shows) ---------------------------------------
@@ -351,6 +363,8 @@ def company_merge(*, actor, survivor: Company, other: Company, survivor_version:
     # The search index (core.search) is kept in the same transaction, like the records.
     _search_index("company", [survivor.pk, other.pk])
     _search_index("contact", moved.get("clients.contact.company", []))
+    for hook in _merge_hooks:
+        hook(survivor, other, moved)
     return survivor
 
 

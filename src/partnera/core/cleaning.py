@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 
@@ -143,6 +143,6 @@ def visible_ref(model: type[Model], visible: Q, message: str):
         pk = value.pk if isinstance(value, model) else value
         try:
             return model._default_manager.filter(visible).get(pk=int(pk))
-        except (model.DoesNotExist, TypeError, ValueError):
+        except (ObjectDoesNotExist, TypeError, ValueError):
             raise ValidationError(message, code="invalid_choice") from None
     return clean

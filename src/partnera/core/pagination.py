@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 COUNT_CAP = 1000
 MAX_PK = 2**63 - 1
@@ -38,6 +39,24 @@ def _encode(value: Any, pk: int, backwards: bool = False) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# A date or time in a cursor outside these years did not come from a page (and year 1 with an
+# offset, or 9999, overflows when the database adapter converts it): the cursor is invalid.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _in_range(value: Any) -> bool:
+    """False for a date or datetime (aware or naive) outside FIRST_YEAR–LAST_YEAR, and for a
+    string that a date or datetime field would read as one; True for anything else."""
+    if isinstance(value, str):
+        try:
+            value = parse_datetime(value) or parse_date(value)
+        except ValueError:
+            return True  # not a date: the sort field judges it (see _position)
+    if isinstance(value, dt.date):  # datetime is a date too
+        return FIRST_YEAR <= value.year <= LAST_YEAR
+    return True
+
+
 def _decode(cursor: str) -> tuple[Any, int, bool] | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -47,6 +66,8 @@ def _decode(cursor: str) -> tuple[Any, int, bool] | None:
         if not isinstance(pk, int) or not isinstance(backwards, bool):
             return None
         if value is not None and not isinstance(value, str | int | float | dt.datetime):
+            return None
+        if not _in_range(value):
             return None
         return value, pk, backwards
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError, OverflowError):
@@ -78,6 +99,8 @@ def _position(qs: QuerySet, field: str, decoded: tuple[Any, int, bool] | None):
             return None
         if value is None:
             return None
+    if not _in_range(value):
+        return None
     if isinstance(value, dt.datetime) and timezone.is_naive(value):
         value = timezone.make_aware(value, dt.UTC)
     return value, pk, backwards
@@ -89,7 +112,8 @@ def cursor_for(value: Any, pk: int) -> str:
 
 
 def is_valid_cursor(cursor: str) -> bool:
-    """Whether a cursor came from `keyset_page` (the API refuses others instead of restarting)."""
+    """Whether a cursor came from `keyset_page` (the API refuses others instead of restarting).
+    A date or time out of range is refused here as in `_position` (which the page reads)."""
     return _decode(cursor) is not None
 
 

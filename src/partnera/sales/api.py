@@ -364,8 +364,7 @@ def _pipeline_fresh(pk: int):
 def _deal_fresh(user, pk: int) -> Deal:
     """The deal as stored now (after a write), with what deal_out reads."""
     deal = selectors.deal_get(user=user, pk=pk)
-    deal_with_contacts = Deal.objects.filter(pk=deal.pk).prefetch_related("deal_contacts__contact")
-    deal._prefetched_objects_cache = deal_with_contacts[0]._prefetched_objects_cache
+    prefetch_related_objects([deal], "deal_contacts__contact")
     return deal
 
 

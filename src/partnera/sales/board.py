@@ -29,6 +29,7 @@ from partnera.sales.selectors import deal_queryset, default_pipeline, pipeline_l
 PAGE_SIZE = 30
 RECENT_CLOSED_DAYS = 30
 AMOUNT_LIMIT = Decimal("1e12")
+CURSOR_YEARS = (1900, 2999)  # a "show more" cursor's date outside these years is not ours
 CARD_FIELDS = (
     "id", "title", "version", "stage_id", "pipeline_id", "owner_id", "team_id", "company_id",
     "amount", "currency", "amount_eur", "expected_close_date", "next_activity_at",
@@ -190,10 +191,14 @@ def _decode(cursor: str | None, *, closed: bool) -> tuple[Any, int] | None:
             return None
         if closed:
             parsed: Any = dt.datetime.fromisoformat(value)
+            if not CURSOR_YEARS[0] <= parsed.year <= CURSOR_YEARS[1]:
+                return None  # year 1 with an offset (or 9999) overflows in the database adapter
             if timezone.is_naive(parsed):
                 parsed = timezone.make_aware(parsed, dt.UTC)
         else:
             parsed = None if value is None else dt.date.fromisoformat(value)
+            if parsed is not None and not CURSOR_YEARS[0] <= parsed.year <= CURSOR_YEARS[1]:
+                return None
         return parsed, pk
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError, OverflowError):
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -68,7 +68,8 @@ def contains_q(field_name: str, value: str) -> Q:
 
 
 def deal_visible_branches(user) -> list[Q] | None:
-    """The grants of the deal visibility rule, each walkable through its own index."""
+    """The grants of the deal visibility rule, each walkable through its own index. They narrow
+    `deal_list`, which already keeps only deals of live companies (selectors.deal_visible_q)."""
     branches = visible_branches(user, record_type="sales.deal")
     if branches is None:
         return None
@@ -142,12 +143,13 @@ def weighted_amount(deal: Deal) -> Decimal | None:
 def deal_documents(ids) -> Iterator[tuple[int, str]]:
     """(id, document) of live deals of live companies: the title and the company's name."""
     from partnera.core.search import search_document
+    from partnera.sales.selectors import live_deals
 
-    live = Deal.objects.filter(company__deleted_at__isnull=True)
-    rows = (live.filter(pk__in=ids) if ids is not None else live.order_by()).values_list(
-        "pk", "title", "company__legal_name")
-    if ids is None:
-        rows = rows.iterator(chunk_size=5000)
+    live = live_deals()
+    columns = ("pk", "title", "company__legal_name")
+    rows: Iterable[tuple[int, str, str]] = (
+        live.filter(pk__in=ids).values_list(*columns) if ids is not None
+        else live.order_by().values_list(*columns).iterator(chunk_size=5000))
     return ((pk, search_document(title, company)) for pk, title, company in rows)
 
 
@@ -160,6 +162,20 @@ def deals_visible(user) -> list[QuerySet] | None:
 def deals_of_companies(company_ids: list[int]):
     """A deal's document holds its company's name (and goes while the company is deleted)."""
     return Deal.all_objects.filter(company_id__in=company_ids).values_list("pk", flat=True)
+
+
+def reindex_after_merge(survivor, other, moved: dict[str, list[int]]) -> None:
+    """A company merge (clients.merge hook, inside its transaction): the deals that moved to the
+    survivor hold its name in their documents now; the leads qualified into the merged company
+    are indexed again with it."""
+    from partnera.core.search import search_index_update
+
+    deal_ids = list(moved.get("sales.deal.company", []))
+    if deal_ids:
+        search_index_update("deal", deal_ids)
+    lead_ids = list(moved.get("sales.lead.company", []))
+    if lead_ids:
+        search_index_update("lead", lead_ids)
 
 
 def deal_search(*, user, query: str, limit: int = 10) -> list[Deal]:

@@ -4,57 +4,57 @@ the installation's language (they are data an administrator renames, not interfa
 
 from __future__ import annotations
 
-from django.utils.translation import pgettext_noop
+from django.utils.translation import pgettext_lazy
 
 # Seed names are marked in their own context ("sales seed"): "Lost" as a deal stage is not the
 # "Lost" of a client's relationship stage in Bulgarian (загубена сделка, изгубен клиент).
 
 # (name, probability %, outcome, usual days, requirements before entering)
 WORK_CYCLE = [
-    (pgettext_noop("sales seed", "First contact"), 10, "open", 7, []),
-    (pgettext_noop("sales seed", "Meeting arranged"), 20, "open", 14, []),
-    (pgettext_noop("sales seed", "Needs identified"), 35, "open", 21, ["contact"]),
-    (pgettext_noop("sales seed", "Offer presented"), 50, "open", 21, ["amount"]),
-    (pgettext_noop("sales seed", "Negotiation and objections"), 70, "open", 30, ["amount", "close_date"]),
-    (pgettext_noop("sales seed", "Contract"), 90, "open", 14, ["amount", "close_date", "decision_maker"]),
-    (pgettext_noop("sales seed", "Won"), 100, "won", None, ["amount"]),
-    (pgettext_noop("sales seed", "Lost"), 0, "lost", None, []),
+    (pgettext_lazy("sales seed", "First contact"), 10, "open", 7, []),
+    (pgettext_lazy("sales seed", "Meeting arranged"), 20, "open", 14, []),
+    (pgettext_lazy("sales seed", "Needs identified"), 35, "open", 21, ["contact"]),
+    (pgettext_lazy("sales seed", "Offer presented"), 50, "open", 21, ["amount"]),
+    (pgettext_lazy("sales seed", "Negotiation and objections"), 70, "open", 30, ["amount", "close_date"]),
+    (pgettext_lazy("sales seed", "Contract"), 90, "open", 14, ["amount", "close_date", "decision_maker"]),
+    (pgettext_lazy("sales seed", "Won"), 100, "won", None, ["amount"]),
+    (pgettext_lazy("sales seed", "Lost"), 0, "lost", None, []),
 ]
 KEY_ACCOUNT_GROWTH = [
-    (pgettext_noop("sales seed", "Opportunity spotted"), 20, "open", 14, []),
-    (pgettext_noop("sales seed", "Proposal"), 50, "open", 21, ["amount"]),
-    (pgettext_noop("sales seed", "Agreement"), 80, "open", 21, ["amount", "close_date"]),
-    (pgettext_noop("sales seed", "Won"), 100, "won", None, ["amount"]),
-    (pgettext_noop("sales seed", "Lost"), 0, "lost", None, []),
+    (pgettext_lazy("sales seed", "Opportunity spotted"), 20, "open", 14, []),
+    (pgettext_lazy("sales seed", "Proposal"), 50, "open", 21, ["amount"]),
+    (pgettext_lazy("sales seed", "Agreement"), 80, "open", 21, ["amount", "close_date"]),
+    (pgettext_lazy("sales seed", "Won"), 100, "won", None, ["amount"]),
+    (pgettext_lazy("sales seed", "Lost"), 0, "lost", None, []),
 ]
 RENEWAL = [
-    (pgettext_noop("sales seed", "Renewal due"), 60, "open", 30, []),
-    (pgettext_noop("sales seed", "Terms proposed"), 75, "open", 21, ["amount"]),
-    (pgettext_noop("sales seed", "Renewed"), 100, "won", None, ["amount"]),
-    (pgettext_noop("sales seed", "Not renewed"), 0, "lost", None, []),
+    (pgettext_lazy("sales seed", "Renewal due"), 60, "open", 30, []),
+    (pgettext_lazy("sales seed", "Terms proposed"), 75, "open", 21, ["amount"]),
+    (pgettext_lazy("sales seed", "Renewed"), 100, "won", None, ["amount"]),
+    (pgettext_lazy("sales seed", "Not renewed"), 0, "lost", None, []),
 ]
 PIPELINES = [
-    (pgettext_noop("sales seed", "New business"), "new_business", True, WORK_CYCLE),
-    (pgettext_noop("sales seed", "Key-account growth"), "key_account_growth", False, KEY_ACCOUNT_GROWTH),
-    (pgettext_noop("sales seed", "Renewals"), "renewal", False, RENEWAL),
+    (pgettext_lazy("sales seed", "New business"), "new_business", True, WORK_CYCLE),
+    (pgettext_lazy("sales seed", "Key-account growth"), "key_account_growth", False, KEY_ACCOUNT_GROWTH),
+    (pgettext_lazy("sales seed", "Renewals"), "renewal", False, RENEWAL),
 ]
 LOST_REASONS = [
-    pgettext_noop("sales seed", "Price too high"),
-    pgettext_noop("sales seed", "Chose a competitor"),
-    pgettext_noop("sales seed", "No budget"),
-    pgettext_noop("sales seed", "No decision"),
-    pgettext_noop("sales seed", "Product does not fit"),
-    pgettext_noop("sales seed", "Timing"),
-    pgettext_noop("sales seed", "Other"),
+    pgettext_lazy("sales seed", "Price too high"),
+    pgettext_lazy("sales seed", "Chose a competitor"),
+    pgettext_lazy("sales seed", "No budget"),
+    pgettext_lazy("sales seed", "No decision"),
+    pgettext_lazy("sales seed", "Product does not fit"),
+    pgettext_lazy("sales seed", "Timing"),
+    pgettext_lazy("sales seed", "Other"),
 ]
 DISQUALIFY_REASONS = [
-    pgettext_noop("sales seed", "Not a business client"),
-    pgettext_noop("sales seed", "No need"),
-    pgettext_noop("sales seed", "Outside our region"),
-    pgettext_noop("sales seed", "Cannot be reached"),
-    pgettext_noop("sales seed", "Duplicate request"),
-    pgettext_noop("sales seed", "Spam"),
-    pgettext_noop("sales seed", "Other"),
+    pgettext_lazy("sales seed", "Not a business client"),
+    pgettext_lazy("sales seed", "No need"),
+    pgettext_lazy("sales seed", "Outside our region"),
+    pgettext_lazy("sales seed", "Cannot be reached"),
+    pgettext_lazy("sales seed", "Duplicate request"),
+    pgettext_lazy("sales seed", "Spam"),
+    pgettext_lazy("sales seed", "Other"),
 ]
 
 
@@ -67,8 +67,8 @@ def install_defaults(apps, language: str) -> None:
     rule_model = apps.get_model("sales", "StageRule")
     reason_model = apps.get_model("sales", "Reason")
     with translation.override(language):
-        def _(name: str) -> str:
-            return translation.pgettext("sales seed", name)
+        def _(name) -> str:  # a lazy seed name, read in `language`
+            return str(name)
 
         if not pipeline_model.objects.exists():
             for position, (name, kind, default, stages) in enumerate(PIPELINES):

@@ -5,6 +5,7 @@ services hold every rule and their errors are placed next to the fields
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,9 @@ from partnera.core.money import Currency
 from partnera.core.visibility import can_assign
 from partnera.sales.deal_list import DEAL_SORTS, DealFilters, parse_month
 from partnera.sales.models import PipelineKind, Requirement, StageOutcome
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 BLANK = [("", "—")]
 
@@ -92,7 +96,7 @@ class DealFilterForm(forms.Form):
             amount_max=_amount(data.get("amount_max", "")) if data.get("amount_max") else None,
             close_month=parse_month(data.get("close_month", "")),
             no_next_activity=data.get("no_next_activity") in ("1", "on", "true"),
-            company=(_ids([data.get("company", "")]) or [None])[0],
+            company=next(iter(_ids([data.get("company", "")])), None),
         )
 
     def sort_key(self) -> str:
@@ -100,7 +104,7 @@ class DealFilterForm(forms.Form):
         return sort if sort in DEAL_SORTS else "updated"
 
 
-def sort_choices() -> list[tuple[str, str]]:
+def sort_choices() -> list[tuple[str, StrOrPromise]]:
     return [("updated", _("Recently changed")), ("created", _("Recently opened")),
             ("title", _("Title A–Z"))]
 
@@ -141,6 +145,7 @@ class DealForm(forms.Form):
     WIDE = ("title", "stage", "products", "competitors", "next_step")
 
     def __init__(self, *args, user, deal=None, pipelines=(), users=(), teams=(), **kwargs):
+        """`pipelines`: (pipeline, its open stages) pairs, the stage choices of a new deal."""
         self.deal = deal
         if deal is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(deal)
@@ -152,8 +157,8 @@ class DealForm(forms.Form):
             del self.fields["version"]
             self.fields["company"].required = True
             groups = []
-            for pipeline in pipelines:
-                options = [(str(s.pk), s.name) for s in pipeline.open_stages]
+            for pipeline, stages in pipelines:
+                options = [(str(s.pk), s.name) for s in stages]
                 if options:
                     groups.append((pipeline.name, options))
             self.fields["stage"].choices = groups

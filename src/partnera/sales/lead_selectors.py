@@ -65,6 +65,22 @@ def lead_get(*, user, pk) -> Lead:
     return get_visible(queryset, _checked_pk(pk), user=user)
 
 
+def without_deleted_company(lead: Lead) -> Lead:
+    """The lead as its page shows it (never saved afterwards): qualified into a company that is
+    now in the trash, it stays a record of its own, but leads no more to that company, nor to
+    its contact or its deal, which are gone with it. No query (lead_get joins them)."""
+    company = lead.company if lead.company_id else None
+    if company is None or company.deleted_at is None:
+        return lead
+    gone = company.pk
+    lead.company = None
+    if lead.contact_id and lead.contact is not None and lead.contact.company_id == gone:
+        lead.contact = None
+    if lead.deal_id and lead.deal is not None and lead.deal.company_id == gone:
+        lead.deal = None
+    return lead
+
+
 def lead_deleted_list(*, user) -> QuerySet[Lead]:
     return (Lead.all_objects.deleted().filter(lead_visible_q(user))
             .select_related("owner", "team", "deleted_by").order_by("-deleted_at", "-id"))

@@ -370,12 +370,15 @@ def lead_qualify(*, actor, lead: Lead, company: Company | int | None = None,
                 allow_duplicate=allow_duplicate)
         except ValidationFailed as exc:
             raise _prefixed("contact_", exc) from None
+    defaults = deal_defaults(actor, lead, chosen_company.legal_name)
     try:
+        # The deal goes to the lead's owner and team by default (not a choice of the actor's, so
+        # no right to assign is needed for it); an owner or team in `deal_data` is checked.
         deal = deal_create(
             actor=actor,
-            data={**deal_defaults(actor, lead, chosen_company.legal_name), **(deal_data or {}),
-                  "company": chosen_company.pk},
-            contacts=[(chosen_contact, "")] if chosen_contact is not None else None)
+            data={"title": defaults["title"], **(deal_data or {}), "company": chosen_company.pk},
+            contacts=[(chosen_contact, "")] if chosen_contact is not None else None,
+            assigned_by_system=(defaults["owner"], defaults["team"]))
     except ValidationFailed as exc:
         raise _prefixed("deal_", exc) from None
     lead.company = chosen_company

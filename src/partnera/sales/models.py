@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from partnera.core.models import BusinessRecord
 from partnera.core.money import DEFAULT_CURRENCY, Currency
+
+if TYPE_CHECKING:
+    from partnera.clients.models import Contact
 
 
 class PipelineKind(models.TextChoices):
@@ -155,8 +160,9 @@ class Deal(BusinessRecord):
     # Kept in step with stage.outcome so board and lists read open deals through an index.
     status = models.CharField(_("status"), max_length=8, choices=StageOutcome.choices,
                               default=StageOutcome.OPEN, editable=False)
-    contacts = models.ManyToManyField("clients.Contact", through="DealContact", blank=True,
-                                      related_name="deals", verbose_name=_("contacts"))
+    contacts: models.ManyToManyField[Contact, DealContact] = models.ManyToManyField(
+        "clients.Contact", through="DealContact", blank=True, related_name="deals",
+        verbose_name=_("contacts"))
 
     class Meta:
         verbose_name = _("deal")

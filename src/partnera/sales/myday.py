@@ -22,6 +22,7 @@ from partnera.core.home import HomePanel, HomeView, PanelList, panel_list, regis
 from partnera.core.roles import EDITOR_ROLES
 from partnera.core.visibility import visible_q
 from partnera.sales.models import Deal, Stage, StageOutcome
+from partnera.sales.selectors import live_deals
 
 
 def deal_url(pk: int) -> str:
@@ -36,10 +37,10 @@ def _see_all(panel: str, view: HomeView) -> str:
 def _open_deals(view: HomeView) -> QuerySet[Deal]:
     if view.team:
         # Owned by a member of the teams the user heads: one of the rule's grants, and the rule.
-        qs = Deal.objects.filter(visible_q(view.user, record_type="sales.deal"),
+        qs = live_deals().filter(visible_q(view.user, record_type="sales.deal"),
                                  owner_id__in=view.owner_ids)
     else:
-        qs = Deal.objects.filter(owner_id=view.user.pk)
+        qs = live_deals().filter(owner_id=view.user.pk)
     return qs.filter(status=StageOutcome.OPEN).select_related("company", "stage", "owner")
 
 

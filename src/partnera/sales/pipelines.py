@@ -11,6 +11,7 @@ stage that holds any deal keeps its outcome, so a deal's status always matches i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -100,7 +101,7 @@ def _audit(actor, action: str, obj, changes: dict) -> None:
 
 # --- what makes a pipeline usable ---------------------------------------------------------------
 
-def pipeline_problems(pipeline: Pipeline, stages: list[Stage] | None = None) -> list[str]:
+def pipeline_problems(pipeline: Pipeline, stages: Sequence[Stage] | None = None) -> list[str]:
     """What an active pipeline lacks to be usable (empty when it is)."""
     if stages is None:
         stages = list(pipeline.stages.all())

@@ -25,6 +25,10 @@ def register() -> None:
         kind="deal", documents=deal_list.deal_documents, visible=deal_list.deals_visible,
         follows={"company": deal_list.deals_of_companies}))
     register_search_provider("deal", deal_list.deal_search_hits, label=gettext_lazy("Deals"))
+    # A company merge moves deals and leads to the survivor: their documents follow it.
+    from partnera.clients.merge import register_merge_hook
+
+    register_merge_hook(deal_list.reindex_after_merge)
     # Leads: the leads qualified into a company appear on its timeline.
     from partnera.core.timeline import register_timeline_source
     from partnera.sales.lead_selectors import lead_deal_timeline, lead_timeline

@@ -13,14 +13,33 @@ from partnera.core.records import get_visible
 from partnera.core.visibility import NOTHING, scope_for, visible_q
 from partnera.sales.models import Deal, Lead, Pipeline, Reason, Stage, StageOutcome
 
+# A deal lives below its company: while the company is in the trash, its deals are gone with it
+# (from every list, the board, totals, reports, "My day", the API and the deal page) and come
+# back when the company is restored. One join to the company table.
+LIVE_COMPANY = Q(company__deleted_at__isnull=True)
 
-def deal_visible_q(user) -> Q:
+
+def deal_rule_q(user) -> Q:
+    """The visibility rule alone (whether or not the deal's company is in the trash): for the
+    services that explain why a deal below a deleted company cannot be restored."""
     scope = scope_for(user)
     if scope.user_id is None:
         return NOTHING
     if scope.sees_all:
         return Q()
     return visible_q(user, record_type="sales.deal") | Q(company__owner_id=scope.user_id)
+
+
+def deal_visible_q(user) -> Q:
+    """The deals the user may see: by the rule, and only while their company is not deleted."""
+    rule = deal_rule_q(user)
+    return NOTHING if rule is NOTHING else rule & LIVE_COMPANY
+
+
+def live_deals() -> QuerySet[Deal]:
+    """Every live deal of a live company, before any visibility rule (the base of the "My day"
+    panels and the board, which apply their own grants)."""
+    return Deal.objects.filter(LIVE_COMPANY)
 
 
 def deal_queryset(*, user) -> QuerySet[Deal]:

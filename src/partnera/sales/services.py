@@ -4,6 +4,7 @@ own modules beside this one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -32,7 +33,12 @@ from partnera.sales.models import (
     Stage,
     StageOutcome,
 )
-from partnera.sales.selectors import deal_visible_q, default_pipeline, first_open_stage
+from partnera.sales.selectors import (
+    deal_rule_q,
+    deal_visible_q,
+    default_pipeline,
+    first_open_stage,
+)
 
 DEAL_FIELDS = [
     "title", "company", "pipeline", "owner", "team", "amount", "currency", "expected_close_date",
@@ -40,6 +46,8 @@ DEAL_FIELDS = [
 ]
 AUDITED_DEAL_FIELDS = [*DEAL_FIELDS, "stage", "lost_reason", "lost_comment", "status"]
 MAX_LIST_ITEMS = 30
+# A deal's contact and its role in the decision: the contact, or its id (as posted: unchecked).
+ContactChoice = tuple[Contact | int | str, str]
 
 
 # --- cleaning -----------------------------------------------------------------------------------
@@ -193,24 +201,53 @@ def _audit(actor, action: str, deal: Deal, changes: dict) -> None:
         search_index_update("deal", [deal.pk])
 
 
+def _check_assignment(actor, deal: Deal, errors: dict, *, allowed_owner_ids: set,
+                      allowed_team_ids: set) -> None:
+    """A new deal is the actor's (and their team's), or goes where the code that opened it said;
+    handing it to anyone else is for a head of sales or an administrator (as in deal_update)."""
+    if can_assign(actor):
+        return
+    if "owner" not in errors and deal.owner_id not in allowed_owner_ids:
+        errors["owner"] = [_("Only a head of sales or an administrator assigns deals to someone else.")]
+    if "team" not in errors and deal.team_id not in allowed_team_ids:
+        errors["team"] = [_("Only a head of sales or an administrator moves deals between teams.")]
+
+
 @transaction.atomic
-def deal_create(*, actor, data: dict, contacts: list[tuple[Contact | int, str]] | None = None) -> Deal:
+def deal_create(*, actor, data: dict, contacts: Sequence[ContactChoice] | None = None,
+                assigned_by_system: tuple[Any, Any] | None = None) -> Deal:
     """Open a deal for a company the actor can see, in the given (else the default) pipeline and
-    stage (else its first open stage). The stage's rules apply to a new deal as to a moved one."""
+    stage (else its first open stage). The stage's rules apply to a new deal as to a moved one.
+
+    The deal is the actor's and their team's unless a head of sales or an administrator names
+    another owner or team in `data`. `assigned_by_system` — (owner, team), passed by code only,
+    never from input (lead qualification: the lead's owner and team) — is the default instead
+    of the actor's, and may stand without that right; any other owner or team in `data` still
+    needs it.
+    """
     _require_editor(actor)
     deal = Deal(created_by=actor)
-    payload = {"owner": actor, "team": getattr(actor, "team", None), "currency": Currency.EUR, **data}
+    default_owner, default_team = (actor, getattr(actor, "team", None)) \
+        if assigned_by_system is None else assigned_by_system
+    payload = {"owner": default_owner, "team": default_team, "currency": Currency.EUR, **data}
     if payload.get("pipeline") in (None, ""):
         payload["pipeline"] = default_pipeline()
         if payload["pipeline"] is None:
             raise ValidationFailed(fields={"pipeline": [
                 _("There is no active pipeline. Ask an administrator to set one up.")]})
     # The stage is set below, once the pipeline is known.
-    deal.stage = first_open_stage(payload["pipeline"]) if isinstance(payload["pipeline"], Pipeline) \
+    placeholder = first_open_stage(payload["pipeline"]) if isinstance(payload["pipeline"], Pipeline) \
         else Stage.objects.filter(outcome=StageOutcome.OPEN).first()
+    if placeholder is not None:
+        deal.stage = placeholder
     errors = cleaning.clean_into(deal, payload, DEAL_FIELDS, _deal_cleaners(actor))
+    _check_assignment(actor, deal, errors,
+                      allowed_owner_ids={actor.pk, getattr(default_owner, "pk", None)},
+                      allowed_team_ids={getattr(actor, "team_id", None),
+                                        getattr(default_team, "pk", None)})
     if errors:
         raise ValidationFailed(fields=errors)
+    stage: Stage | None
     if data.get("stage") not in (None, ""):
         stage = _stage_in(deal.pipeline, data["stage"])
     else:
@@ -260,8 +297,9 @@ def deal_update(*, actor, deal: Deal, data: dict, expected_version: int | None) 
         raise ValidationFailed(_("The deal would no longer meet the rules of its stage."),
                                fields=failures)
     deal.amount_eur = to_eur(deal.amount, deal.currency) if deal.amount is not None else None
+    columns = {f.name: f.attname for f in deal._meta.concrete_fields}
     bump_version(deal, expected_version=expected_version,
-                 fields=[deal._meta.get_field(f).attname for f in fields] + ["amount_eur"])
+                 fields=[columns[f] for f in fields] + ["amount_eur"])
     changes = diff(before, snapshot(deal, AUDITED_DEAL_FIELDS))
     if changes:
         _audit(actor, AuditEntry.Action.UPDATE, deal, changes)
@@ -269,7 +307,7 @@ def deal_update(*, actor, deal: Deal, data: dict, expected_version: int | None) 
 
 
 @transaction.atomic
-def deal_set_contacts(*, actor, deal: Deal, contacts: list[tuple[Contact | int, str]],
+def deal_set_contacts(*, actor, deal: Deal, contacts: Sequence[ContactChoice],
                       expected_version: int | None = None) -> Deal:
     """Replace the deal's contacts and their roles in the decision. With `expected_version`,
     a deal someone changed since it was read answers VersionConflict."""
@@ -295,7 +333,7 @@ def snapshot_contacts(deal: Deal) -> list[str]:
                   for dc in deal.deal_contacts.select_related("contact"))
 
 
-def _set_contacts(actor, deal: Deal, contacts: list[tuple[Contact | int, str]]) -> None:
+def _set_contacts(actor, deal: Deal, contacts: Sequence[ContactChoice]) -> None:
     wanted: dict[int, str] = {}
     for ref, role in contacts:
         pk = ref.pk if isinstance(ref, Contact) else ref
@@ -392,7 +430,8 @@ def deal_delete(*, actor, deal: Deal) -> Deal:
 
 @transaction.atomic
 def deal_restore(*, actor, deal: Deal) -> Deal:
-    if not Deal.all_objects.filter(deal_visible_q(actor), pk=deal.pk).exists():
+    # The rule alone: a deal below a deleted company is refused with the reason, not as unknown.
+    if not Deal.all_objects.filter(deal_rule_q(actor), pk=deal.pk).exists():
         raise NotFound()
     if not can_delete(actor, deal):
         raise PermissionDenied()

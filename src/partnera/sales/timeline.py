@@ -73,12 +73,13 @@ def _stage_title(change: DealStageChange) -> str:
 
 
 def _stage_body(change: DealStageChange) -> str:
-    if change.from_stage_id is None:
+    from_stage = change.from_stage
+    if from_stage is None:
         return ""
     spent = _duration(change.seconds_in_from)
     if not spent:
-        return _("From “%(stage)s”.") % {"stage": change.from_stage.name}
-    return _("From “%(stage)s” after %(time)s there.") % {"stage": change.from_stage.name,
+        return _("From “%(stage)s”.") % {"stage": from_stage.name}
+    return _("From “%(stage)s” after %(time)s there.") % {"stage": from_stage.name,
                                                           "time": spent}
 
 

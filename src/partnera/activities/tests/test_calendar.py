@@ -14,6 +14,8 @@ import zoneinfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from django.utils.translation import ngettext
 
 from partnera.activities import calendar as cal
 from partnera.activities.models import ActivityKind, ActivityStatus
@@ -251,11 +253,16 @@ def test_the_month_lists_three_events_a_day_and_counts_the_rest(client, manager)
     activities = [ActivityFactory(owner=manager, starts_at=sofia(day, 8 + i)) for i in range(5)]
     client.force_login(manager)
 
-    content = page(client, date=day.isoformat(), view="month")
+    response = client.get(URL, {"date": day.isoformat(), "view": "month"})
+    content = response.content.decode()
 
     shown = [a for a in activities if event_tag(content, a)]
     assert shown == activities[:3]
-    assert "+2" in content
+    # "+2 more" in the language the page is in (the template's msgid, plural form for 2).
+    with translation.override(response["Content-Language"]):
+        more = ngettext("+%(n)s more", "+%(n)s more", 2) % {"n": 2}
+    assert f'<a class="cal-more" href="/activities/calendar/?view=week&amp;date=2025-07-15">{more}</a>' \
+        in content
     assert '<h2 class="cal-range">Юли 2025</h2>' in content  # Bulgarian by default
     # The grid is 6 weeks of 7 days starting on the Monday on or before the 1st (30 June 2025).
     assert content.count('class="cal-cell') == 42

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.utils import formats, timezone, translation
 from django_tasks_db.models import DBTaskResult
 
-from partnera.activities import services
+from partnera.activities import reminders, services
 from partnera.activities.models import Activity, Reminder
 from partnera.activities.tasks import send_reminder_task
 from partnera.activities.tests.factories import SOFIA, ActivityFactory, sofia
@@ -38,15 +38,15 @@ def reminders_state() -> list:
 @pytest.mark.django_db
 def test_minutes_before_and_an_exact_time(manager):
     meeting = ActivityFactory(owner=manager, starts_at=sofia(TOMORROW, 10))
-    created = services.reminder_set(actor=manager, activity=meeting, reminders=[
+    created = reminders.reminder_set(actor=manager, activity=meeting, reminders=[
         {"minutes_before": 15}, {"remind_at": f"{TOMORROW.isoformat()}T08:00", "by_email": False}])
     assert [(r.remind_at, r.by_email) for r in created] == [
         (sofia(TOMORROW, 8), False), (sofia(TOMORROW, 9, 45), True)]
     # setting again replaces the pending ones
-    services.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 1440}])
+    reminders.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 1440}])
     assert [r.remind_at for r in Reminder.objects.filter(activity=meeting)] == [
         sofia(TOMORROW, 10) - dt.timedelta(days=1)]
-    services.reminder_set(actor=manager, activity=meeting, reminders=[])
+    reminders.reminder_set(actor=manager, activity=meeting, reminders=[])
     assert not Reminder.objects.exists()
 
 
@@ -62,10 +62,10 @@ def test_minutes_before_and_an_exact_time(manager):
 ])
 def test_bad_reminders_are_refused_and_nothing_changes(manager, items, field):
     meeting = ActivityFactory(owner=manager)
-    services.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 60}])
+    reminders.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 60}])
     before = reminders_state()
     with pytest.raises(ValidationFailed) as exc:
-        services.reminder_set(actor=manager, activity=meeting, reminders=items)
+        reminders.reminder_set(actor=manager, activity=meeting, reminders=items)
     assert field in exc.value.fields
     assert reminders_state() == before
 
@@ -74,29 +74,29 @@ def test_bad_reminders_are_refused_and_nothing_changes(manager, items, field):
 def test_minutes_before_an_activity_that_has_started_asks_for_an_exact_time(manager):
     overdue = ActivityFactory(owner=manager, starts_at=timezone.now() - dt.timedelta(hours=2))
     with pytest.raises(ValidationFailed) as exc:
-        services.reminder_set(actor=manager, activity=overdue, reminders=[{"minutes_before": 15}])
+        reminders.reminder_set(actor=manager, activity=overdue, reminders=[{"minutes_before": 15}])
     assert exc.value.fields == {"minutes_before": [
         "The activity has already started: choose an exact time."]}
     # an exact time in the future is fine for an overdue task
-    services.reminder_set(actor=manager, activity=overdue,
-                          reminders=[{"remind_at": timezone.now() + dt.timedelta(hours=1)}])
+    reminders.reminder_set(actor=manager, activity=overdue,
+                           reminders=[{"remind_at": timezone.now() + dt.timedelta(hours=1)}])
 
 
 @pytest.mark.django_db
 def test_reminders_are_for_planned_activities_the_user_sees(manager, other_manager):
     done = ActivityFactory(owner=manager, status="done")
     with pytest.raises(ValidationFailed):
-        services.reminder_set(actor=manager, activity=done, reminders=[{"minutes_before": 15}])
+        reminders.reminder_set(actor=manager, activity=done, reminders=[{"minutes_before": 15}])
     with pytest.raises(NotFound):
-        services.reminder_set(actor=other_manager, activity=ActivityFactory(owner=manager),
-                              reminders=[{"minutes_before": 15}])
+        reminders.reminder_set(actor=other_manager, activity=ActivityFactory(owner=manager),
+                               reminders=[{"minutes_before": 15}])
     assert not Reminder.objects.exists()
 
 
 @pytest.mark.django_db
 def test_a_rescheduled_activity_moves_its_reminders(manager):
     meeting = ActivityFactory(owner=manager, starts_at=sofia(TOMORROW, 10))
-    services.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 60}])
+    reminders.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 60}])
     services.activity_update(actor=manager, activity=meeting, expected_version=meeting.version,
                              data={"starts_at": sofia(TOMORROW, 14)})
     assert Reminder.objects.get(activity=meeting).remind_at == sofia(TOMORROW, 13)
@@ -105,7 +105,7 @@ def test_a_rescheduled_activity_moves_its_reminders(manager):
 @pytest.mark.django_db(transaction=True)
 def test_setting_a_reminder_enqueues_its_job_on_commit_at_its_time(manager):
     meeting = ActivityFactory(owner=manager, starts_at=sofia(TOMORROW, 10))
-    services.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 15}])
+    reminders.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 15}])
     job = DBTaskResult.objects.get()
     reminder = Reminder.objects.get()
     assert job.task_path == "partnera.activities.tasks.send_reminder_task"
@@ -238,7 +238,7 @@ def test_a_due_reminder_reaches_the_smtp_server_through_the_worker_once(smtp_ser
         "online_link": "https://meet.example.com/alfa", "agenda": "Срокове и цени"})
 
     # When they ask to be reminded an hour before (already past: it is due at once)
-    services.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 60}])
+    reminders.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 60}])
     reminder = Reminder.objects.get()
     job = DBTaskResult.objects.get()
     assert DBTaskResult.objects.ready().filter(pk=job.pk).exists()  # due now: no waiting
@@ -288,7 +288,7 @@ def test_a_due_reminder_reaches_the_smtp_server_through_the_worker_once(smtp_ser
 @pytest.mark.django_db(transaction=True)
 def test_a_future_reminder_waits_for_its_time(smtp_server, manager):
     meeting = ActivityFactory(owner=manager, starts_at=timezone.now() + dt.timedelta(days=1))
-    services.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 15}])
+    reminders.reminder_set(actor=manager, activity=meeting, reminders=[{"minutes_before": 15}])
     run_worker()
     assert smtp_server.messages == []
     assert DBTaskResult.objects.get().status == "READY"

@@ -5,6 +5,8 @@ panel on the company and deal pages."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,10 +31,13 @@ from partnera.activities.forms import (
     FollowUpMixin,
     LogCallForm,
     ReminderForm,
+    choice_field,
 )
 from partnera.activities.models import Activity, ActivityKind, ActivityStatus
+from partnera.activities.reminders import reminder_list, reminder_set
 from partnera.clients import selectors as client_selectors
-from partnera.clients.views.common import active_users, is_htmx, timeline_rows
+from partnera.clients.models import Company, Contact
+from partnera.clients.views.common import active_users, is_htmx, partial_for, timeline_rows
 from partnera.core.errors import (
     Conflict,
     NotFound,
@@ -43,6 +48,7 @@ from partnera.core.errors import (
 from partnera.core.timeline import company_timeline
 from partnera.core.visibility import can_assign, can_change
 from partnera.core.web import add_errors_to_form, web_errors
+from partnera.sales.models import Deal
 from partnera.sales.selectors import deal_get, deal_queryset, lead_get
 
 PAGE_SIZE = getattr(settings, "PARTNERA_PAGE_SIZE", 50)
@@ -97,11 +103,15 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "form": form, "filters": filters, "page": page, "count": count, "count_more": count_more,
         "overdue": overdue[0], "users": users, "heads": heads, "kinds": ActivityKind.choices,
         "statuses": ActivityStatus.choices, "company": company, "restorable": restorable,
-        "views": form.fields["view"].choices, "now": timezone.now(),
+        "views": choice_field(form, "view").choices, "now": timezone.now(),
         "selected_kinds": set(filters.kind), "selected_statuses": set(filters.status),
         "selected_owners": {str(pk) for pk in filters.owner},
     }
-    if is_htmx(request) and getattr(request.htmx, "target", "") == "activity-results":
+    if partial_for(request, "activity-results"):
+        # Only the results are swapped: a date's error goes above them (the full page shows it
+        # next to the field).
+        context["date_errors"] = [str(e) for name in ("date_from", "date_to")
+                                  for e in form.errors.get(name, [])]
         return render(request, "activities/activity_list.html#results", context)
     return render(request, "activities/activity_list.html", context)
 
@@ -117,7 +127,7 @@ def _visible_or_none(getter, *, user, pk):
         return None
 
 
-def _company_choices(user, company_id) -> tuple[object | None, list, list]:
+def _company_choices(user, company_id) -> tuple[Company | None, list[Contact], list[Deal]]:
     """The company (if visible), its contacts and its open deals, for the form's selects."""
     company = None
     if company_id:
@@ -130,10 +140,26 @@ def _company_choices(user, company_id) -> tuple[object | None, list, list]:
     return company, contacts, deals
 
 
+@dataclass(frozen=True)
+class _HiddenChoice:
+    """The current link to a record the editor may not see: kept by its id, shown neutrally."""
+
+    pk: int
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
 def _form_kwargs(user, company_id, *, activity: Activity | None = None) -> dict:
     company, contacts, deals = _company_choices(user, company_id)
-    if activity is not None and activity.deal_id and activity.deal not in deals:
-        deals.append(activity.deal)
+    choices: list[Any] = list(deals)
+    if activity is not None and activity.deal_id is not None and activity.deal not in deals:
+        # The deal it links to, unless the editor may not see it (or it was deleted): then only
+        # its place in the list, which keeps the link when the form is saved unchanged.
+        choices.append(activity.deal if getattr(activity, "deal_visible", False)
+                       else _HiddenChoice(activity.deal_id, _("a deal you cannot see")))
+    deals = choices
     return {"users": active_users(), "contacts": contacts, "deals": deals,
             "may_assign": can_assign(user),
             "company_label": company.legal_name if company else "", "activity": activity,
@@ -233,7 +259,7 @@ def _detail_context(request: HttpRequest, activity: Activity, *, complete_form=N
     follow_ups = list(visible.filter(follow_up_of=activity).order_by("starts_at"))
     previous = (visible.filter(pk=activity.follow_up_of_id).first()
                 if activity.follow_up_of_id else None)
-    reminders = list(services.reminder_list(user=user, activity=activity))
+    reminders = list(reminder_list(user=user, activity=activity))
     pending = [r for r in reminders if r.sent_at is None]
     if reminder_form is None:
         initial = {"by_email": True, "when": ""}
@@ -246,7 +272,7 @@ def _detail_context(request: HttpRequest, activity: Activity, *, complete_form=N
     return {
         "activity": activity,
         "colleagues": list(activity.participant_users.all()),
-        "contacts": list(activity.participant_contacts.all()),
+        "contacts": selectors.contacts_seen(activity, user=user),
         "follow_ups": follow_ups, "previous": previous,
         "reminders": reminders,
         "can_change": can_change(user, activity),
@@ -351,7 +377,7 @@ def activity_reminder(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReminderForm(request.POST)
     if form.is_valid():
         try:
-            services.reminder_set(actor=user, activity=activity, reminders=form.reminders())
+            reminder_set(actor=user, activity=activity, reminders=form.reminders())
         except ValidationFailed as exc:
             fields = {("remind_at" if k in ("remind_at", "reminders") else
                        "when" if k == "minutes_before" else k): v for k, v in exc.fields.items()}
@@ -415,8 +441,8 @@ def _log(request: HttpRequest, *, company, deal=None) -> HttpResponse:
     if is_htmx(request):
         said = "" if not saved else (_("Logged; the follow-up is scheduled.") if form.follow_up()
                                      else _("Logged."))
-        context = {"panel_context": panel_context(user=user, company=company, deal=deal,
-                                                  form=None if saved else form, saved=said)}
+        context: dict[str, Any] = {"panel_context": panel_context(
+            user=user, company=company, deal=deal, form=None if saved else form, saved=said)}
         if saved and deal is None:
             entries = company_timeline(user=user, company_id=company.pk, limit=TIMELINE_SIZE)
             context.update(company=company, timeline_oob=True, timeline=timeline_rows(entries),
@@ -427,7 +453,7 @@ def _log(request: HttpRequest, *, company, deal=None) -> HttpResponse:
         messages.success(request, _("Call logged.") if not form.follow_up()
                          else _("Call logged; the follow-up is scheduled."))
     else:
-        problems = [m for field in form.errors.values() for m in field]
+        problems = [str(m) for field in form.errors.values() for m in field]
         messages.error(request, " ".join(problems) or _("Some fields are not valid."))
     return redirect(back)
 

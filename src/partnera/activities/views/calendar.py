@@ -93,7 +93,8 @@ def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     tz = cal.user_zone(user)
     now = timezone.now()
     today = now.astimezone(tz).date()
-    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "week"
+    requested = request.GET.get("view", "")
+    view = requested if requested in VIEWS else "week"
     day = _parse_day(request.GET.get("date"), today)
     who = cal.calendar_who(user=user, who=request.GET.get("who"))
     context: dict = {"view": view, "day": day, "today": today, "who": who, "time_zone": str(tz),
@@ -239,6 +240,7 @@ def ics_filename(activity) -> str:
 @web_errors
 def activity_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = activity_get(user=request.user, pk=pk)
+    cal.attach_attendees([activity], user=request.user)
     body = ical.single_calendar(activity, host=_host(request),
                                 url=_absolute(request, cal.activity_url(activity.pk)))
     return _calendar_response(request, body, filename=ics_filename(activity),

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from partnera.clients.models import Company
 from partnera.clients.tests.factories import CompanyFactory
-from partnera.core.pagination import Page, Walk, _encode, bounded_count, keyset_page
+from partnera.core.pagination import Page, Walk, _encode, bounded_count, is_valid_cursor, keyset_page
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +308,61 @@ def test_bounded_count_by_branches_counts_the_union_of_the_grants_once(make_user
 
     assert bounded_count(granted, cap=cap, branches=branches) == bounded_count(granted, cap=cap)
     assert bounded_count(granted, cap=cap, branches=branches) == (min(total, cap), total > cap)
+
+
+# --- dates out of range: not from a page (year 1 with an offset overflows in the adapter) -----------
+
+FAR_MOMENTS = ["0001-01-01T00:00:00+05:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59-05:00",
+               "1899-12-31T23:59:59+00:00", "3000-01-01T00:00:00"]
+
+
+def far_cursors() -> list[str]:
+    """Datetime cursors (as `_encode` writes them, aware or naive) and plain ISO strings (what a
+    date or datetime sort field reads) with a year outside 1900–2999."""
+    return ([_raw([{"dt": m}, 1, False]) for m in FAR_MOMENTS]
+            + [_raw([m, 1, False]) for m in FAR_MOMENTS]
+            + [_raw([day, 1, False]) for day in ("0001-01-01", "9999-12-31")])
+
+
+@pytest.mark.parametrize("cursor", far_cursors())
+def test_a_date_out_of_range_makes_the_cursor_invalid_and_the_page_the_first(companies, cursor):
+    first = keyset_page(Company.objects.all(), field="updated_at", descending=True, cursor=None,
+                        size=3)
+
+    page = keyset_page(Company.objects.all(), field="updated_at", descending=True, cursor=cursor,
+                       size=3)
+
+    assert is_valid_cursor(cursor) is False
+    assert ids(page) == ids(first) and page.has_prev is False
+
+
+@pytest.mark.parametrize("moment", ["1900-01-01T00:00:00+00:00", "2999-12-31T23:59:59",
+                                    "2026-03-10T08:00:00+02:00"])
+def test_a_date_in_range_keeps_the_cursor_valid(companies, moment):
+    cursor = _raw([{"dt": moment}, 1, False])
+
+    assert is_valid_cursor(cursor) is True
+    assert is_valid_cursor(_encode(timezone.now(), 5)) is True
+    assert is_valid_cursor(_raw(["Алфа", 1, False])) is True
+
+
+@pytest.mark.parametrize("cursor", far_cursors())
+def test_the_apis_answer_400_and_the_web_list_its_first_page(client, manager, cursor):
+    from django.urls import reverse
+
+    from partnera.people.services import token_create
+
+    company = CompanyFactory(owner=manager)
+    _token, secret = token_create(actor=None, user=manager, name="tests")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}", "HTTP_ACCEPT_LANGUAGE": "en"}
+
+    for path in ("/api/v1/companies", "/api/v1/deals"):
+        for sort in ("updated", "created"):
+            response = client.get(path, {"cursor": cursor, "sort": sort}, **headers)
+            assert response.status_code == 400, (path, response.content)
+            assert response.json()["fields"] == {
+                "cursor": ["This cursor is not valid; start again without one."]}
+    client.force_login(manager)
+    page = client.get(reverse("clients:company_list"), {"cursor": cursor, "sort": "updated"})
+    assert page.status_code == 200
+    assert [c.pk for c in page.context["page"].items] == [company.pk]

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from partnera.clients.tests.factories import CompanyFactory, ContactFactory
 from partnera.core.models import AuditEntry
@@ -25,6 +26,12 @@ def state() -> list[dict]:
     return [list(Deal.all_objects.order_by("pk").values()),
             list(DealContact.objects.order_by("pk").values()),
             list(DealStageChange.objects.order_by("pk").values())]
+
+
+def in_page_language(response, message: str, **params) -> str:
+    """`message` (an English msgid) as the page that answered renders it: in its language."""
+    with translation.override(response.headers["Content-Language"]):
+        return translation.gettext(message) % params
 
 
 def lost_reason() -> Reason:
@@ -146,7 +153,9 @@ def test_the_contract_stage_refuses_without_a_decision_maker_then_moves_once_the
     client = logged_in(manager)
 
     refused = client.post(reverse("sales:deal_move", args=[deal.pk]), {"stage": stage_at(5).pk})
-    assert refused.status_code == 400 and "decision maker" in refused.content.decode()
+    assert refused.status_code == 400
+    assert in_page_language(refused, "“%(stage)s” needs a decision maker among the contacts.",
+                            stage=stage_at(5).name) in refused.content.decode()
 
     edit = client.post(reverse("sales:deal_edit", args=[deal.pk]), {
         "title": deal.title, "amount": "12000", "currency": "EUR",
@@ -274,7 +283,8 @@ def test_create_in_a_stage_whose_rule_fails_names_the_missing_field(logged_in, m
         "company": company.pk, "title": "Оферта", "stage": stage_at(3).pk, "currency": "EUR"})
 
     assert response.status_code == 400
-    assert "needs an expected amount" in response.content.decode()
+    assert in_page_language(response, "“%(stage)s” needs an expected amount.",
+                            stage=stage_at(3).name) in response.content.decode()
     assert not Deal.all_objects.exists()
 
 
@@ -317,7 +327,8 @@ def test_an_edit_breaking_the_current_stage_rule_is_refused_next_to_the_field(lo
         "title": deal.title, "amount": "", "currency": "EUR", "version": deal.version})
 
     assert response.status_code == 400
-    assert "needs an expected amount" in response.content.decode()
+    assert in_page_language(response, "“%(stage)s” needs an expected amount.",
+                            stage=stage_at(3).name) in response.content.decode()
     assert state() == before
 
 

@@ -597,3 +597,45 @@ def test_every_page_renders_in_bulgarian_too(client, admin_user, manager):
         response = client.get(url)
         assert response.status_code == 200, url
         assert 'lang="bg"' in response.content.decode(), url
+
+
+def test_the_lead_page_names_only_the_records_the_viewer_may_see(client, manager, other_manager,
+                                                                  make_user, team, admin_user):
+    # Given a lead of the manager's team, qualified (by an administrator) into another team's
+    # company, contact and deal, and referred by another team's client and person
+    from django.utils import timezone
+
+    from partnera.clients.tests.factories import CompanyFactory
+    from partnera.sales.tests.factories import DealFactory
+
+    teammate = make_user(Role.ACCOUNT_MANAGER, team=team, username="teammate")
+    company = CompanyFactory(owner=other_manager, legal_name="Чужда Фирма")
+    contact = ContactFactory(company=company, first_name="Чужд", last_name="Човек")
+    deal = DealFactory(owner=other_manager, company=company, title="Чужда сделка")
+    referrer = CompanyFactory(owner=other_manager, legal_name="Препоръчител ООД")
+    referrer_person = ContactFactory(company=referrer, first_name="Препоръчващ", last_name="Друг")
+    lead = LeadFactory(owner=manager, status=LeadStatus.QUALIFIED, closed_at=timezone.now(),
+                       company=company, contact=contact, deal=deal, source="referral",
+                       referred_by_company=referrer, referred_by_contact=referrer_person)
+    secrets = ("Чужда Фирма", "Чужд Човек", "Чужда сделка", "Препоръчител ООД", "Препоръчващ")
+    url = reverse("sales:lead_detail", args=[lead.pk])
+
+    # When the teammate (who sees the lead by the team's grant) and an administrator open it
+    client.force_login(teammate)
+    theirs = client.get(url)
+    client.force_login(admin_user)
+    everything = client.get(url).content.decode()
+
+    # Then the teammate gets neutral words without links, the administrator the names and links
+    page = theirs.content.decode()
+    assert theirs.status_code == 200
+    assert [s for s in secrets if s in page] == []
+    assert "a client you cannot see" in page and "a contact you cannot see" in page
+    assert "a deal you cannot see" in page and 'id="lead-deal-link"' not in page
+    for hidden in (reverse("clients:company_detail", args=[company.pk]),
+                   reverse("clients:contact_detail", args=[contact.pk]),
+                   reverse("sales:deal_detail", args=[deal.pk]),
+                   reverse("clients:company_detail", args=[referrer.pk])):
+        assert hidden not in page
+    assert [s for s in secrets if s not in everything] == []
+    assert 'id="lead-deal-link"' in everything

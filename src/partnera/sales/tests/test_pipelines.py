@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from partnera.core.errors import PermissionDenied, ValidationFailed
 from partnera.core.models import AuditEntry
@@ -314,5 +315,8 @@ def test_stage_rule_checkboxes_on_the_page_then_refuse_a_move_on_the_deal_page(l
     manager_client.force_login(manager)
     response = manager_client.post(reverse("sales:deal_move", args=[deal.pk]), {"stage": stage.pk})
 
-    assert response.status_code == 400 and "needs a next step" in response.content.decode()
+    assert response.status_code == 400
+    with translation.override(response.headers["Content-Language"]):
+        expected = translation.gettext("“%(stage)s” needs a next step.") % {"stage": stage.name}
+    assert expected in response.content.decode()
     assert Deal.objects.get(pk=deal.pk).stage == stage_at(0)

@@ -8,12 +8,15 @@ selectors; a hidden deal answers 404 like a missing one.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,11 +27,11 @@ from partnera.core.errors import NotFound, PermissionDenied, ValidationFailed, V
 from partnera.core.panels import record_panels
 from partnera.core.roles import Role
 from partnera.core.visibility import can_assign, can_change, can_delete, visible_q
-from partnera.core.web import add_errors_to_form, web_errors
+from partnera.core.web import AuthenticatedHttpRequest, add_errors_to_form, web_errors
 from partnera.sales import deal_list as listing
 from partnera.sales import reports, selectors, services
 from partnera.sales.forms import CompanyChoiceForm, DealFilterForm, DealForm, MoveForm, sort_choices
-from partnera.sales.models import ContactRole, Deal, Reason, Stage, StageOutcome
+from partnera.sales.models import ContactRole, Deal, Pipeline, Reason, Stage, StageOutcome
 from partnera.sales.timeline import deal_timeline
 
 PAGE_SIZE = 50
@@ -55,11 +58,12 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     users, teams = active_users(), all_teams()
     form = DealFilterForm(request.GET, pipelines=pipelines, stages=stages, users=users, teams=teams)
     filters, sort = form.filters(), form.sort_key()
+    stage_field = cast(forms.ChoiceField, form.fields["stage"])
     if filters.pipeline:
-        form.fields["stage"].choices = [(str(s.pk), s.name) for s in stages
-                                        if s.pipeline_id == filters.pipeline]
+        stage_field.choices = [(str(s.pk), s.name) for s in stages
+                               if s.pipeline_id == filters.pipeline]
     else:
-        form.fields["stage"].choices = [(str(s.pk), f"{s.pipeline.name} · {s.name}") for s in stages]
+        stage_field.choices = [(str(s.pk), f"{s.pipeline.name} · {s.name}") for s in stages]
     page = listing.deal_page(user=user, filters=filters, sort=sort,
                              cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     count, count_more = listing.deal_count(user=user, filters=filters)
@@ -78,6 +82,20 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- deal page -----------------------------------------------------------------------------------
+
+def _timeline_before(raw: str) -> dt.datetime | None:
+    """The "show older" position from the URL: an ISO date and time (a naive one read in the
+    user's zone) between the years 1900 and 2200; anything else means "from the newest"."""
+    try:
+        before = dt.datetime.fromisoformat(raw[:64])
+    except ValueError:
+        return None
+    if not 1900 <= before.year <= 2200:
+        return None  # year 1 with an offset (or 9999) overflows in the database adapter
+    if timezone.is_naive(before):
+        before = timezone.make_aware(before, timezone.get_current_timezone())
+    return before
+
 
 def _older_cursor(entries) -> str:
     return entries[-1].at.isoformat() if len(entries) >= TIMELINE_SIZE else ""
@@ -161,10 +179,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def deal_timeline_older(request: HttpRequest, pk: int) -> HttpResponse:
     """Older timeline entries (the "show older" button)."""
     deal = selectors.deal_get(user=request.user, pk=pk)
-    try:
-        before = dt.datetime.fromisoformat(request.GET.get("before", ""))
-    except ValueError:
-        before = None
+    before = _timeline_before(request.GET.get("before", ""))
     entries = deal_timeline(user=request.user, deal=deal, limit=TIMELINE_SIZE, before=before)
     return render(request, "sales/deal_timeline_items.html", {
         "deal": deal, "timeline": _timeline_rows(entries), "timeline_more": _older_cursor(entries)})
@@ -182,12 +197,13 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied()
     reasons = list(selectors.reason_list(kind=Reason.Kind.DEAL_LOST))
     form = MoveForm(request.POST, reasons=reasons)
-    target = Stage.objects.filter(pk=_int(request.POST.get("stage")), active=True).select_related(
-        "pipeline").first()
+    stage_id = _int(request.POST.get("stage"))
+    target = None if stage_id is None else Stage.objects.filter(
+        pk=stage_id, active=True).select_related("pipeline").first()
     if target is None or not form.is_valid():
         # A stage that is not there, a comment too long or with a character not allowed.
         error = ValidationFailed(_("Choose an active stage.")) if target is None else \
-            ValidationFailed(fields={k: list(v) for k, v in form.errors.items()})
+            ValidationFailed(fields={k: [str(m) for m in v] for k, v in form.errors.items()})
         return render(request, "sales/deal_detail.html",
                       detail_context(request, deal, move_form=form, move_error=error,
                                      move_stage=target), status=400)
@@ -229,16 +245,15 @@ def _int(value) -> int | None:
 
 # --- create and edit -----------------------------------------------------------------------------
 
-def _pipelines_with_open_stages() -> list:
+def _pipelines_with_open_stages() -> list[tuple[Pipeline, list[Stage]]]:
+    """The active pipelines, each with its active open stages (where a new deal may start)."""
     pipelines = list(selectors.pipeline_list())
     stages = Stage.objects.filter(pipeline__in=pipelines, active=True, outcome=StageOutcome.OPEN
                                   ).order_by("position", "pk")
     by_pipeline: dict[int, list[Stage]] = {}
     for stage in stages:
         by_pipeline.setdefault(stage.pipeline_id, []).append(stage)
-    for pipeline in pipelines:
-        pipeline.open_stages = by_pipeline.get(pipeline.pk, [])
-    return pipelines
+    return [(pipeline, by_pipeline.get(pipeline.pk, [])) for pipeline in pipelines]
 
 
 def _form_kwargs(user) -> dict:
@@ -260,9 +275,9 @@ def _contact_choices(user, company: Company | None, deal: Deal | None = None) ->
     return contacts
 
 
-def _posted_contacts(request: HttpRequest) -> list[tuple[int, str]]:
+def _posted_contacts(request: HttpRequest) -> list[tuple[int | str, str]]:
     """`contact` (ticked ids) with each one's `role_<id>`; unknown ids are left to the service."""
-    picked = []
+    picked: list[tuple[int | str, str]] = []
     for raw in request.POST.getlist("contact")[:100]:
         pk = _int(raw)
         if pk is None:
@@ -284,7 +299,7 @@ def _chosen_from_post(request: HttpRequest) -> dict[int, str]:
 @login_required
 @require_http_methods(["GET", "POST"])
 @web_errors
-def deal_create(request: HttpRequest) -> HttpResponse:
+def deal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new deal: first the company (?company=<id>, e.g. from the company page), then the form."""
     user = request.user
     if not may_open_deals(user):
@@ -298,7 +313,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
                       {"form": CompanyChoiceForm(request.GET or None)},
                       status=400 if request.method == "POST" else 200)
     pipelines = _pipelines_with_open_stages()
-    stage_pipeline = {str(s.pk): p.pk for p in pipelines for s in p.open_stages}
+    stage_pipeline = {str(s.pk): p.pk for p, stages in pipelines for s in stages}
     contacts = _contact_choices(user, company)
     if request.method == "POST":
         form = DealForm(request.POST, user=user, pipelines=pipelines, **_form_kwargs(user))

@@ -371,8 +371,9 @@ def test_the_number_of_queries_does_not_grow_with_the_hits(request, user_fixture
         company = CompanyFactory(owner=manager, legal_name=f"Една {n}")
         ContactFactory(company=company, last_name="Еднев")
     assert queries("една") == one
-    # A few queries per kind searched (companies, contacts, deals, leads …), never per hit.
-    assert one <= 3 * len(core_search.search_kinds())
+    # A few queries per kind searched (companies, contacts, deals, leads …; PostgreSQL adds its
+    # vocabulary look-up for typos), never per hit.
+    assert one <= 4 * len(core_search.search_kinds())
 
 
 @pytest.mark.parametrize("list_ids", [0, 2, 5000])

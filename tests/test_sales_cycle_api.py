@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from partnera.activities.models import Activity, CompanyContact
 from partnera.clients.tests.factories import CompanyFactory, ContactFactory
+from partnera.core.tests.api_client import ApiClient
 from partnera.core.timeline import company_timeline
 from partnera.sales.models import Deal, DealStageChange, Lead, LeadStatus, StageOutcome
 from partnera.sales.tests.factories import default_pipeline, stage_at
-from partnera.sales.tests.test_api_deals import ApiClient
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,7 @@ from partnera.activities.reminders import (
     reminder_list,
     reminder_set,
 )
-from partnera.core.api import QuerySchema, StrictSchema, check_cursor
+from partnera.core.api import MAX_ID, QuerySchema, RowId, StrictSchema, check_cursor
 from partnera.core.errors import ValidationFailed
 from partnera.core.models import Notification
 from partnera.core.notifications import notification_list, notifications_mark_read, unread_count
@@ -38,8 +38,6 @@ from partnera.core.pagination import bounded_count, keyset_page
 
 router = Router()
 
-MAX_ID = 2**63 - 1
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Moment = Annotated[str, Field(max_length=40, description=(
     "ISO 8601 date and time, e.g. 2026-03-10T10:00:00+02:00; without an offset it is read in "
     "your time zone."))]

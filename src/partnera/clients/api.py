@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 
 from partnera.clients import selectors, services
 from partnera.clients.models import Channel, CompanySize, LegalForm, Source, Stage, Tier
-from partnera.core.api import QuerySchema, StrictSchema, check_cursor
+from partnera.core.api import MAX_ID, QuerySchema, RowId, StrictSchema, check_cursor
 from partnera.core.errors import NotFound, ValidationFailed
 from partnera.core.pagination import bounded_count, keyset_page
 from partnera.core.visibility import can_change, can_see_confidential
@@ -32,8 +32,6 @@ from partnera.core.web import download_response
 
 router = Router()
 
-MAX_ID = 2**63 - 1
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # Literal types built from the model choices, so the OpenAPI schema lists the allowed values.
 # A type checker cannot evaluate a Literal built at run time; to it each of these is a str.

@@ -13,7 +13,7 @@ import functools
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 from django.conf import settings
@@ -274,6 +274,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 
 # --- schemas and helpers the domain routers share ---------------------------------------------------
+
+# The largest id a database row can have (a signed 64-bit key): larger ids are refused as invalid
+# input (400), never passed to the database (where they would overflow).
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, pydantic.Field(ge=1, le=MAX_ID)]
+
 
 class StrictSchema(Schema):
     """A JSON body schema: unknown fields are an error (400), not silently dropped."""

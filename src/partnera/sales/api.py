@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from partnera.clients.models import Tier
-from partnera.core.api import QuerySchema, StrictSchema, check_cursor
+from partnera.core.api import QuerySchema, RowId, StrictSchema, check_cursor
 from partnera.core.errors import PermissionDenied, ValidationFailed
 from partnera.core.money import Currency
 from partnera.core.visibility import is_administrator
@@ -36,8 +36,6 @@ from partnera.sales.models import (
 
 router = Router()
 
-MAX_ID = 2**63 - 1
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 if TYPE_CHECKING:
     KindValue: TypeAlias = str

@@ -9,13 +9,12 @@ render. Visibility, rights and validation are the ones the web pages use; errors
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from partnera.clients.api import (
-    MAX_ID,
     ChannelValue,
     CompanyCreate,
     PageMeta,
@@ -23,7 +22,7 @@ from partnera.clients.api import (
     UserRef,
     partial_schema,
 )
-from partnera.core.api import QuerySchema, StrictSchema, check_cursor
+from partnera.core.api import MAX_ID, QuerySchema, RowId, StrictSchema, check_cursor
 from partnera.core.money import Currency
 from partnera.sales import lead_selectors as selectors
 from partnera.sales import leads as services
@@ -31,7 +30,6 @@ from partnera.sales.models import LeadSource, LeadStatus
 
 router = Router(tags=["leads"])
 
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 if TYPE_CHECKING:
     SourceValue: TypeAlias = str

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from partnera.clients import duplicates
 from partnera.clients.models import Company, Contact
+from partnera.core.api import MAX_ID
 from partnera.core.errors import NotFound
 from partnera.core.pagination import Page, bounded_count, keyset_page
 from partnera.core.records import get_visible
@@ -29,7 +30,6 @@ from partnera.core.visibility import visible_branches, visible_q
 from partnera.sales.models import Lead, LeadStatus, Reason, WebForm
 from partnera.sales.selectors import lead_queryset, lead_visible_q, reason_list
 
-MAX_ID = 2**63 - 1
 RECORD_TYPE = "sales.lead"
 LIST_RELATIONS = ("owner", "team")
 MAX_SHARED = 1000

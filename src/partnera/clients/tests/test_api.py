@@ -5,11 +5,8 @@ Every bad-input and permission test also checks that nothing in the database cha
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -24,42 +21,13 @@ from partnera.clients.tests.factories import (
 )
 from partnera.core.models import AuditEntry, RecordShare
 from partnera.core.roles import Role
-from partnera.people.services import token_create
+from partnera.core.tests.api_client import ApiClient
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 CONFIDENTIAL = ("credit_limit", "payment_terms_days", "credit_terms", "financial_notes")
 
-
-class ApiClient:
-    """Calls the API as one user with a real bearer token (made by the token service)."""
-
-    def __init__(self, client, user):
-        self.client = client
-        self.user = user
-        _token, self.secret = token_create(actor=None, user=user, name="tests")
-
-    @property
-    def headers(self) -> dict:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.secret}", "HTTP_ACCEPT_LANGUAGE": "en"}
-
-    def get(self, path: str, params: dict | None = None):
-        return self.client.get(API + path, params or {}, **self.headers)
-
-    def post(self, path: str, data=None, *, raw: str | bytes | None = None):
-        body = raw if raw is not None else json.dumps(data or {}, cls=DjangoJSONEncoder)
-        return self.client.post(API + path, body, content_type="application/json", **self.headers)
-
-    def patch(self, path: str, data=None, *, raw: str | bytes | None = None):
-        body = raw if raw is not None else json.dumps(data or {}, cls=DjangoJSONEncoder)
-        return self.client.patch(API + path, body, content_type="application/json", **self.headers)
-
-    def delete(self, path: str):
-        return self.client.delete(API + path, **self.headers)
-
-    def upload(self, path: str, data: dict):
-        return self.client.post(API + path, data, **self.headers)
 
 
 @pytest.fixture

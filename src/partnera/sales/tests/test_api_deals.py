@@ -4,17 +4,15 @@ visibility (a hidden deal is 404 and never listed), administrators-only settings
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from partnera.clients.tests.factories import CompanyFactory, ContactFactory
 from partnera.core.roles import Role
-from partnera.people.services import token_create
+from partnera.core.tests.api_client import ApiClient
 from partnera.sales.models import ContactRole, Deal, DealStageChange, Reason
 from partnera.sales.tests.factories import DealFactory, default_pipeline, stage_at
 from partnera.sales.tests.test_deal_pages import state
@@ -24,35 +22,6 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 
-
-class ApiClient:
-    def __init__(self, client, user):
-        self.client = client
-        _token, self.secret = token_create(actor=None, user=user, name="tests")
-
-    @property
-    def headers(self) -> dict:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.secret}", "HTTP_ACCEPT_LANGUAGE": "en"}
-
-    def get(self, path: str, params: dict | None = None):
-        return self.client.get(API + path, params or {}, **self.headers)
-
-    def _send(self, method: str, path: str, data):
-        body = json.dumps(data if data is not None else {}, cls=DjangoJSONEncoder)
-        return getattr(self.client, method)(API + path, body, content_type="application/json",
-                                            **self.headers)
-
-    def post(self, path: str, data=None):
-        return self._send("post", path, data)
-
-    def patch(self, path: str, data=None):
-        return self._send("patch", path, data)
-
-    def put(self, path: str, data=None):
-        return self._send("put", path, data)
-
-    def delete(self, path: str):
-        return self.client.delete(API + path, **self.headers)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +18,7 @@ from partnera.clients.models import Company, Contact
 from partnera.clients.tests.factories import valid_eik
 from partnera.core.models import AuditEntry
 from partnera.core.roles import Role
-from partnera.people.services import token_create
+from partnera.core.tests.api_client import ApiClient
 from partnera.sales.models import Deal, Lead, LeadStatus, Reason
 from partnera.sales.tests.factories import LeadFactory
 
@@ -27,29 +26,6 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 
-
-class ApiClient:
-    def __init__(self, client, user):
-        self.client = client
-        _token, self.secret = token_create(actor=None, user=user, name="tests")
-
-    @property
-    def headers(self) -> dict:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.secret}", "HTTP_ACCEPT_LANGUAGE": "en"}
-
-    def get(self, path: str, params: dict | None = None):
-        return self.client.get(API + path, params or {}, **self.headers)
-
-    def post(self, path: str, data=None):
-        return self.client.post(API + path, json.dumps(data or {}, cls=DjangoJSONEncoder),
-                                content_type="application/json", **self.headers)
-
-    def patch(self, path: str, data=None):
-        return self.client.patch(API + path, json.dumps(data or {}, cls=DjangoJSONEncoder),
-                                 content_type="application/json", **self.headers)
-
-    def delete(self, path: str):
-        return self.client.delete(API + path, **self.headers)
 
 
 @pytest.fixture

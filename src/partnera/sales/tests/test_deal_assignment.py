@@ -8,10 +8,10 @@ import pytest
 
 from partnera.clients.tests.factories import CompanyFactory
 from partnera.core.roles import Role
+from partnera.core.tests.api_client import ApiClient
 from partnera.people.tests.factories import TeamFactory
 from partnera.sales.models import Deal, LeadStatus
 from partnera.sales.tests.factories import LeadFactory
-from partnera.sales.tests.test_api_deals import ApiClient
 from partnera.sales.tests.test_api_leads import rows
 
 pytestmark = pytest.mark.django_db

@@ -17,11 +17,11 @@ from django.utils import timezone
 from partnera.clients.services import company_delete, company_restore
 from partnera.clients.tests.factories import CompanyFactory
 from partnera.core.home import home_view
+from partnera.core.tests.api_client import ApiClient
 from partnera.sales import board, myday
 from partnera.sales.models import LeadStatus
 from partnera.sales.reports import pipeline_report
 from partnera.sales.tests.factories import DealFactory, LeadFactory, default_pipeline, stage_at
-from partnera.sales.tests.test_api_deals import ApiClient
 from partnera.sales.tests.test_deal_pages import state
 
 pytestmark = pytest.mark.django_db

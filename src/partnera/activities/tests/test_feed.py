@@ -244,6 +244,16 @@ def test_uids_are_stable_and_an_unchanged_feed_answers_304(client, manager, feed
     assert not_modified.status_code == 304 and not_modified.content == b""
 
 
+def test_uids_follow_the_configured_site_address_whichever_host_was_asked(client, manager, feed_of,
+                                                                          settings):
+    settings.PARTNERA_SITE_URL = "https://crm.example.bg"
+    activity = ActivityFactory(owner=manager, starts_at=sofia(upcoming(7, 1), 10))
+    secret = feed_of(manager)
+
+    assert list(events_by_uid(parsed(fetch(client, secret)))) == [
+        f"activity-{activity.pk}@crm.example.bg"]
+
+
 def test_revoked_reset_and_unknown_addresses_answer_404(client, manager, feed_of):
     old = feed_of(manager)
     assert fetch(client, old).status_code == 200

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
@@ -32,9 +34,11 @@ FEED_CACHE = "private, max-age=900"
 
 
 def _host(request: HttpRequest) -> str:
-    """The site's host name (no port), for the UIDs of calendar events."""
+    """The site's host name (no port), for the UIDs of calendar events: PARTNERA_SITE_URL's when
+    set, so an event keeps its UID whichever address the calendar application used."""
+    configured = urlsplit(settings.PARTNERA_SITE_URL).hostname if settings.PARTNERA_SITE_URL else None
     domain, _port = split_domain_port(request.get_host())
-    return domain or "partnera"
+    return configured or domain or "partnera"
 
 
 def _absolute(request: HttpRequest, path: str) -> str:

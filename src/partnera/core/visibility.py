@@ -26,9 +26,12 @@ from partnera.core.roles import CONFIDENTIAL_ROLES, EDITOR_ROLES, READ_ALL_ROLES
 
 NOTHING = Q(pk__in=[])
 
-# (user, root_prefix) -> Q granting extra visibility to department members. Later domains add
-# rules such as "logistics sees the companies whose orders it fulfils".
-DepartmentRule = Callable[[object, str], Q]
+# (user, root_prefix, record_type) -> Q granting extra visibility to department members. Later
+# domains add rules such as "logistics sees the companies whose orders it fulfils". The rule is
+# asked for every kind of record the visibility rule guards ("clients.company" with a root for
+# what hangs below a company, "sales.deal", "activities.activity" …): it returns NOTHING for the
+# kinds it does not grant, so a rule written for companies never filters deals by company fields.
+DepartmentRule = Callable[[object, str, str], Q]
 _department_rules: list[DepartmentRule] = []
 
 
@@ -107,7 +110,7 @@ def visible_branches(user, *, root: str = "", record_type: str = "clients.compan
     if scope.member_ids:
         branches.append(Q(**{f"{root}owner_id__in": scope.member_ids}))
     if scope.role == Role.DEPARTMENT:
-        branches.extend(rule(user, root) for rule in _department_rules)
+        branches.extend(rule(user, root, record_type) for rule in _department_rules)
     return branches
 
 

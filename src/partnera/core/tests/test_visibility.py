@@ -321,7 +321,9 @@ def test_team_that_stops_sharing_hides_teammates_companies(world):
 
 
 def test_department_rule_grants_only_department_members(world):
-    def logistics_sees_orphans(user, root):
+    def logistics_sees_orphans(user, root, record_type):
+        if record_type != "clients.company":
+            return visibility.NOTHING
         return Q(**{f"{root}owner__isnull": True})
 
     visibility.register_department_rule(logistics_sees_orphans)
@@ -336,6 +338,12 @@ def test_department_rule_grants_only_department_members(world):
                         ) == {"shared", "orphan"}
         assert "orphan" not in names_of(
             world, selectors.company_list(user=manager).values_list("pk", flat=True))
+        # A rule for companies grants nothing of other kinds: no deal on the orphan is shown.
+        from partnera.sales.selectors import deal_queryset
+        from partnera.sales.tests.factories import DealFactory
+
+        DealFactory(company=world.companies["orphan"], owner=None, team=None)
+        assert not deal_queryset(user=clerk).exists()
     finally:
         visibility._department_rules.remove(logistics_sees_orphans)
 

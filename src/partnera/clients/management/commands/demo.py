@@ -73,6 +73,9 @@ class Command(BaseCommand):
             f"Demo data: added {result.companies:,} companies, {result.contacts:,} contacts, "
             f"{result.notes:,} notes in {result.seconds:.1f} s ({rate:,.0f} companies/s)."
         )
+        if result.extra:  # what other domains added beside the companies (deals, activities …)
+            self.stdout.write("Also added: " + ", ".join(
+                f"{count:,} {name}" for name, count in sorted(result.extra.items())) + ".")
         if result.users_created:
             self.stdout.write(f"Created {len(result.users_created)} demo users.")
         self.stdout.write(format_logins(result.logins))

@@ -233,3 +233,105 @@ def test_quick_add_and_filters(page, login, screenshot, manager_with_deals):
     expect(card(page, created)).to_have_count(1)
     screenshot("board-06-only-mine", full_page=False)
     assert js_errors(page) == []
+
+
+def test_a_move_after_the_session_ended_puts_the_card_back_and_says_to_log_in(
+        page, login, screenshot, manager_with_deals):
+    manager, deals = manager_with_deals
+    login(manager)
+    page.goto("/sales/board/")
+    deal = deals["Пилотен проект Варна"]
+    expect(column_cards(page, stage_at(0)).locator(f"#deal-{deal.pk}")).to_have_count(1)
+
+    # Given the session ended (logged out elsewhere: the session cookie is gone, the CSRF one stays)
+    page.context.clear_cookies(name="sessionid")
+    # When the manager drags a card: the server answers with a redirect to the login page
+    card(page, deal).drag_to(column_cards(page, stage_at(1)))
+
+    # Then the card goes back where it was, the message says to log in again, nothing moved
+    status = page.locator("#board-status")
+    expect(status).to_contain_text("Your session has ended")
+    expect(status.locator("a", has_text="Log in")).to_have_attribute("href", "/login/?next=/sales/board/")
+    expect(column_cards(page, stage_at(0)).locator(f"#deal-{deal.pk}")).to_have_count(1)
+    expect(column_cards(page, stage_at(1)).locator(f"#deal-{deal.pk}")).to_have_count(0)
+    expect(card(page, deal)).not_to_have_class("is-saving")
+    screenshot("board-07-session-ended", full_page=False)
+    deal.refresh_from_db()
+    assert deal.stage == stage_at(0) and deal.version == 1
+    assert not DealStageChange.objects.filter(deal=deal, to_stage=stage_at(1)).exists()
+    assert js_errors(page) == []
+
+
+def test_one_move_at_a_time_and_a_failed_one_goes_back(page, login, screenshot, manager_with_deals):
+    manager, deals = manager_with_deals
+    page.set_viewport_size({"width": 2700, "height": 900})
+    login(manager)
+    page.goto("/sales/board/")
+    first, second = deals["Пилотен проект Варна"], deals["Офис консумативи 2027"]
+    held = []
+    page.route("**/sales/board/deals/*/move/", lambda route: held.append(route))
+
+    # Given a move whose answer has not come yet
+    card(page, first).drag_to(column_cards(page, stage_at(1)))
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1
+    expect(column_cards(page, stage_at(1)).locator(f"#deal-{first.pk}")).to_have_count(1)
+
+    # When a second card is dragged meanwhile: refused, nothing sent, it stays where it is
+    card(page, second).drag_to(column_cards(page, stage_at(2)))
+    expect(page.locator("#board-status")).to_contain_text("previous move is still being saved")
+    expect(column_cards(page, stage_at(0)).locator(f"#deal-{second.pk}")).to_have_count(1)
+    page.wait_for_timeout(300)
+    assert len(held) == 1
+
+    # And when the first move fails (the network), its card goes back with the message
+    held[0].abort()
+    expect(page.locator("#board-status")).to_contain_text("The move did not go through")
+    expect(column_cards(page, stage_at(0)).locator(f"#deal-{first.pk}")).to_have_count(1)
+    expect(column_cards(page, stage_at(1)).locator(f"#deal-{first.pk}")).to_have_count(0)
+    screenshot("board-08-move-failed", full_page=False)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.stage, second.stage) == (stage_at(0), stage_at(0))
+
+    # Then the next move goes through
+    page.unroute("**/sales/board/deals/*/move/")
+    card(page, first).drag_to(column_cards(page, stage_at(1)))
+    expect(page.locator("#board-status")).to_contain_text("moved to")
+    first.refresh_from_db()
+    assert first.stage == stage_at(1)
+    # (htmx logs the aborted request: its error events, the failed load, and an "undefined")
+    aborted = ("htmx:afterRequest", "htmx:sendError", "net::ERR_FAILED")
+    assert [e for e in js_errors(page) if not e.startswith(aborted) and "ERR_FAILED" not in e
+            and e != "undefined"] == []
+
+
+def test_keys_typed_in_a_field_never_move_a_picked_up_card(page, login, manager_with_deals):
+    manager, deals = manager_with_deals
+    login(manager)
+    page.goto("/sales/board/")
+    deal = deals["Рамков договор логистика"]
+
+    # Given a card picked up with the keyboard and a column to the right chosen
+    card(page, deal).focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(".board-col.kbd-target")).to_have_count(1)
+
+    # When the manager clicks into the "Amount from" filter and types, with a space and Enter
+    amount = page.locator("input[name=amount_min]")
+    amount.click()
+    page.keyboard.type("1 000")
+    expect(amount).to_have_value("1 000")
+
+    # Then the move was cancelled: no column targeted, the card where it was, nothing saved
+    expect(page.locator(".board-col.kbd-target")).to_have_count(0)
+    expect(card(page, deal)).not_to_have_class("kbd-moving")
+    expect(column_cards(page, stage_at(1)).locator(f"#deal-{deal.pk}")).to_have_count(1)
+    page.wait_for_timeout(300)
+    deal.refresh_from_db()
+    assert deal.stage == stage_at(1) and deal.version == 1
+    assert js_errors(page) == []

@@ -7,12 +7,15 @@ whole payload and collects every field's errors at once. Every domain's services
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, Q
 from django.utils.translation import gettext as _
+
+from partnera.core.money import CENT, round_cents
 
 
 def text(value: Any) -> str:
@@ -72,18 +75,103 @@ def optional_int(value: Any) -> int | None:
     return number
 
 
-def optional_money(value: Any) -> Decimal | None:
-    if value in (None, ""):
+_AMOUNT_IGNORED = str.maketrans("", "", " \u00a0\u202f'\u2019")
+_DIGITS = re.compile(r"[0-9]+")
+_MAX_AMOUNT = Decimal("1e12")
+
+
+def _amount_format_error() -> ValidationError:
+    return ValidationError(_("Enter an amount, e.g. 12500, 12,500.50 or 12 500,50."), code="type")
+
+
+def _amount_decimals_error() -> ValidationError:
+    return ValidationError(_("Enter at most two decimals (cents), e.g. 1955.83 or 1 955,83."),
+                           code="decimals")
+
+
+def _amount_range_error() -> ValidationError:
+    return ValidationError(_("Enter an amount between 0 and 999,999,999,999.99."), code="range")
+
+
+def _grouped(digits: str, separator: str) -> str | None:
+    """`1,955,000` → `1955000` when every group after the first has exactly three digits."""
+    groups = digits.split(separator)
+    head, rest = groups[0], groups[1:]
+    if not rest or not (1 <= len(head) <= 3) or not head.isdigit() or head.startswith("0"):
         return None
-    if isinstance(value, bool | float):
-        value = str(value) if isinstance(value, float) else value
-    try:
-        amount = Decimal(str(value).replace(" ", "").replace(",", "."))
-    except (InvalidOperation, TypeError):
-        raise ValidationError(_("Enter an amount, e.g. 15000.00."), code="type") from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise ValidationError(_("Enter an amount between 0 and 999,999,999,999.99."), code="range")
-    return amount.quantize(Decimal("0.01"))
+    if not all(len(group) == 3 and group.isdigit() for group in rest):
+        return None
+    return "".join(groups)
+
+
+def parse_amount(raw: str) -> Decimal:
+    """An amount typed by a person, in either style: `1 955,83`, `1.955,83`, `1,955.83`, `12,500`.
+
+    Spaces (also no-break ones) and apostrophes group digits and are dropped. When both `.` and `,`
+    occur, the last one is the decimal mark and the other must group digits in threes. A single kind
+    of mark is the decimal mark when it occurs once followed by one or two digits, else it groups
+    digits in threes (`12,500` is 12500, `1.955` is 1955). Anything else is refused, never guessed.
+    """
+    value = raw.strip().translate(_AMOUNT_IGNORED)
+    negative = value.startswith("-")
+    value = value.removeprefix("-")
+    if not value or len(value) > 40 or value.strip("0123456789.,"):
+        raise _amount_format_error()
+    marks = [c for c in value if c in ".,"]
+    if not marks:
+        digits = value
+    elif len(set(marks)) == 2:
+        point = max(value.rfind("."), value.rfind(","))
+        whole, cents = value[:point], value[point + 1:]
+        if not _DIGITS.fullmatch(cents):
+            raise _amount_format_error()
+        if len(cents) > 2:
+            raise _amount_decimals_error()
+        grouped = _grouped(whole, "," if value[point] == "." else ".")
+        if grouped is None:
+            raise _amount_format_error()
+        digits = f"{grouped}.{cents}"
+    else:
+        whole, _mark, cents = value.rpartition(marks[0])
+        if len(marks) == 1 and _DIGITS.fullmatch(whole) and _DIGITS.fullmatch(cents) \
+                and len(cents) <= 2:
+            digits = f"{whole}.{cents}"
+        else:
+            grouped = _grouped(value, marks[0])
+            if grouped is None:
+                if len(marks) == 1 and _DIGITS.fullmatch(whole) and _DIGITS.fullmatch(cents):
+                    raise _amount_decimals_error()
+                raise _amount_format_error()
+            digits = grouped
+    amount = Decimal(digits)
+    if negative and amount:
+        raise _amount_range_error()
+    return amount
+
+
+def optional_money(value: Any) -> Decimal | None:
+    """An amount to the cent: text through `parse_amount`; a number (JSON, Decimal) as it is.
+    More than two decimals is an error, never rounded away silently."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise _amount_format_error()
+    if isinstance(value, str):
+        amount = parse_amount(value)
+    elif isinstance(value, int | float | Decimal):
+        try:
+            amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        except InvalidOperation:
+            raise _amount_format_error() from None
+        if not amount.is_finite():
+            raise _amount_format_error()
+    else:
+        raise _amount_format_error()
+    if amount < 0 or amount >= _MAX_AMOUNT:
+        raise _amount_range_error()
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise _amount_decimals_error()
+    return round_cents(amount)
 
 
 def optional_date(value: Any):

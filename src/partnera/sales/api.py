@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -231,6 +232,11 @@ class DealContactIn(StrictSchema):
     role: RoleValue = ""
 
 
+AMOUNT_HELP = ("A number with at most 2 decimals, or text such as \"12,500.50\" or "
+               "\"12 500,50\" (the last . or , followed by 1-2 digits is the decimal mark; "
+               "groups of 3 digits are thousands).")
+
+
 class DealCreate(StrictSchema):
     title: str = Field(max_length=200)
     company: RowId
@@ -238,7 +244,7 @@ class DealCreate(StrictSchema):
     stage: RowId | None = Field(None, description="Defaults to the pipeline's first open stage.")
     owner: RowId | None = Field(None, description="User id; defaults to you.")
     team: RowId | None = Field(None, description="Team id; defaults to yours.")
-    amount: Decimal | None = None
+    amount: Decimal | str | None = Field(None, description=AMOUNT_HELP)
     currency: CurrencyValue = Currency.EUR.value
     expected_close_date: dt.date | None = None
     products: list[str] = Field(default_factory=list, max_length=30)
@@ -251,7 +257,7 @@ class DealUpdate(StrictSchema):
     title: str | None = Field(None, max_length=200)
     owner: RowId | None = None
     team: RowId | None = None
-    amount: Decimal | None = None
+    amount: Decimal | str | None = Field(None, description=AMOUNT_HELP)
     currency: CurrencyValue | None = None
     expected_close_date: dt.date | None = None
     products: list[str] | None = Field(None, max_length=30)
@@ -402,13 +408,14 @@ def update_pipeline(request, pipeline_id: int, payload: PipelineUpdate):
     pipeline = selectors.pipeline_get(pk=pipeline_id)
     data = payload.model_dump(exclude_unset=True)
     fields = {k: v for k, v in data.items() if k in ("name", "kind") and v is not None}
-    if fields:
-        pipeline = pipelines.pipeline_update(actor=request.auth, pipeline=pipeline, data=fields)
-    if data.get("active") is not None:
-        pipeline = pipelines.pipeline_set_active(actor=request.auth, pipeline=pipeline,
-                                                 active=data["active"])
-    if data.get("is_default"):
-        pipelines.pipeline_set_default(actor=request.auth, pipeline=pipeline)
+    with transaction.atomic():  # all or nothing: a refused step undoes the ones before it
+        if fields:
+            pipeline = pipelines.pipeline_update(actor=request.auth, pipeline=pipeline, data=fields)
+        if data.get("active") is not None:
+            pipeline = pipelines.pipeline_set_active(actor=request.auth, pipeline=pipeline,
+                                                     active=data["active"])
+        if data.get("is_default"):
+            pipelines.pipeline_set_default(actor=request.auth, pipeline=pipeline)
     return pipeline_out(_pipeline_fresh(pipeline.pk))
 
 

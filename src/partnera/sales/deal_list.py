@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from partnera.core.money import round_cents
 from partnera.core.pagination import Page, bounded_count, keyset_page
 from partnera.core.visibility import scope_for, visible_branches
 from partnera.sales.models import Deal, StageOutcome
@@ -135,7 +136,7 @@ def weighted_amount(deal: Deal) -> Decimal | None:
     """The amount times the stage's win probability, in the deal's currency."""
     if deal.amount is None:
         return None
-    return (deal.amount * Decimal(deal.stage.probability) / 100).quantize(Decimal("0.01"))
+    return round_cents(deal.amount * Decimal(deal.stage.probability) / 100)
 
 
 # --- the global search: deal documents (core.search) -----------------------------------------------

@@ -4,14 +4,16 @@ services hold every rule and their errors are placed next to the fields
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from partnera.clients.forms import CompanyPicker
 from partnera.clients.models import Tier
+from partnera.core.cleaning import optional_money
 from partnera.core.money import Currency
 from partnera.core.visibility import can_assign
 from partnera.sales.deal_list import DEAL_SORTS, DealFilters, parse_month
@@ -36,11 +38,11 @@ def _ids(values) -> list[int]:
 
 
 def _amount(value: str) -> Decimal | None:
+    """An amount filter read by the one strict parser (core.cleaning); one it refuses is ignored."""
     try:
-        amount = Decimal(str(value).replace(" ", "").replace(",", "."))
-    except (InvalidOperation, TypeError):
+        return optional_money(value)
+    except ValidationError:
         return None
-    return amount if amount.is_finite() and abs(amount) < Decimal("1e12") else None
 
 
 class DealFilterForm(forms.Form):

@@ -8,11 +8,13 @@ deal_create), so their rules (EIK checks, duplicates, stage rules) hold here as 
 
 from __future__ import annotations
 
+import functools
 import secrets
 import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -536,10 +538,13 @@ def _public_cleaners() -> dict:
 @transaction.atomic
 def lead_submit(*, webform: WebForm, data: dict[str, str]) -> Lead:
     """A lead posted by a website visitor through an active web form. It names a company or a
-    person and gives an e-mail or a phone; it goes to the form's owner and team, who is told."""
+    person and gives an e-mail or a phone; it goes to the form's owner and team, who is told.
+    An owner who was deactivated gets nothing: the lead goes to the form's team (no owner), and
+    the team's head is told, or else every active administrator (_receivers)."""
     if not webform.active:
         raise NotFound()
-    lead = Lead(source=LeadSource.WEBSITE, web_form=webform, owner=webform.owner,
+    owner = webform.owner if webform.owner is not None and webform.owner.is_active else None
+    lead = Lead(source=LeadSource.WEBSITE, web_form=webform, owner=owner,
                 team=webform.team, source_detail=webform.source_detail or webform.name)
     payload = _public_payload(data)
     errors = cleaning.clean_into(lead, payload, list(PUBLIC_FIELDS.values()), _public_cleaners())
@@ -549,9 +554,8 @@ def lead_submit(*, webform: WebForm, data: dict[str, str]) -> Lead:
     lead.save()
     search_index_update("lead", [lead.pk])
     _audit(None, AuditEntry.Action.CREATE, lead, _created_changes(lead))
-    receiver = _receiver(webform)
-    if receiver is not None:
-        transaction.on_commit(lambda: _tell_receiver(receiver, lead, webform))
+    for receiver in _receivers(lead, webform):
+        transaction.on_commit(functools.partial(_tell_receiver, receiver, lead, webform))
     return lead
 
 
@@ -559,11 +563,19 @@ def _public_name(field: str) -> str:
     return next((name for name, f in PUBLIC_FIELDS.items() if f == field), field)
 
 
-def _receiver(webform: WebForm):
-    if webform.owner is not None and webform.owner.is_active:
-        return webform.owner
+def _receivers(lead: Lead, webform: WebForm) -> list:
+    """Who is told of a new lead from a form: its (active) owner; else the team's head when
+    active and the lead is visible to them; else every active administrator (who see all), so
+    someone active always hears of it."""
+    if lead.owner is not None:
+        return [lead.owner]
     head = webform.team.head if webform.team is not None else None
-    return head if head is not None and head.is_active else None
+    if head is not None and head.is_active and Lead.objects.filter(
+            lead_visible_q(head), pk=lead.pk).exists():
+        return [head]
+    user_model = get_user_model()
+    return list(user_model.objects.filter(is_active=True).filter(
+        Q(role=Role.ADMINISTRATOR) | Q(is_superuser=True)).order_by("pk"))
 
 
 def _tell_receiver(user, lead: Lead, webform: WebForm) -> None:

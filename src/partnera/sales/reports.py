@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from partnera.core.money import round_cents
 from partnera.sales.models import DealStageChange, Pipeline, Stage, StageOutcome
 from partnera.sales.selectors import deal_queryset
 
@@ -99,7 +100,7 @@ def pipeline_report(*, user, pipeline: Pipeline, max_moves: int = MAX_MOVES) -> 
             stage=stage, entered=n_entered, moved_on=n_moved, conversion=conversion,
             median_days=median, average_days=average, open_count=current.get("n", 0),
             open_value=value,
-            weighted_value=(value * stage.probability / 100).quantize(Decimal("0.01"))))
+            weighted_value=round_cents(value * stage.probability / 100)))
     open_figures = [f for f in figures if f.stage.outcome == StageOutcome.OPEN]
     return PipelineReport(
         pipeline=pipeline, stages=figures, truncated=truncated,

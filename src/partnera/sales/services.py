@@ -367,11 +367,13 @@ def deal_move_stage(*, actor, deal: Deal, stage: Stage | int, expected_version: 
     move is kept (DealStageChange) with the time spent in the stage it left.
     """
     _require_can_change(actor, deal)
-    target = stage if isinstance(stage, Stage) else _stage_by_id(stage)
+    target = _locked_stage(stage if isinstance(stage, Stage) else _stage_by_id(stage))
     if not target.active or not target.pipeline.active:
         raise ValidationFailed(fields={"stage": [_("Choose an active stage.")]})
-    if expected_version is not None and not Deal.all_objects.filter(
-            pk=deal.pk, version=expected_version).exists():
+    # The deal's row too: two moves of one deal run one after the other.
+    version = (Deal.all_objects.select_for_update().filter(pk=deal.pk)
+               .values_list("version", flat=True).first())
+    if expected_version is not None and version != expected_version:
         # A move made from a stale page: say so before judging the rules on what it showed.
         raise VersionConflict()
     if target.pk == deal.stage_id:
@@ -407,6 +409,16 @@ def deal_move_stage(*, actor, deal: Deal, stage: Stage | int, expected_version: 
     return deal
 
 
+def _locked_stage(stage: Stage) -> Stage:
+    """The stage re-read under lock (PostgreSQL; SQLite writes one at a time anyway), its pipeline
+    locked first, in the order the pipeline settings lock them (sales.pipelines): a deactivation
+    running at the same time either commits first, and the stage is then seen inactive, or waits
+    for this transaction and then counts the deal that came in."""
+    Pipeline.objects.select_for_update(no_key=True).filter(pk=stage.pipeline_id).first()
+    return (Stage.objects.select_for_update(no_key=True, of=("self",)).select_related("pipeline")
+            .get(pk=stage.pk))
+
+
 def _stage_by_id(value: Any) -> Stage:
     try:
         return Stage.objects.select_related("pipeline").get(pk=int(value))
@@ -437,6 +449,18 @@ def deal_restore(*, actor, deal: Deal) -> Deal:
         raise PermissionDenied()
     if deal.company.deleted_at is not None:
         raise ValidationFailed(_("Restore the company first."))
+    if deal.deleted_at is not None and deal.status == StageOutcome.OPEN:
+        # An open deal only shows in an active stage of an active pipeline: restoring it into
+        # one deactivated meanwhile would put it on no board column and in no total.
+        stage = _locked_stage(deal.stage)
+        if not stage.pipeline.active:
+            raise ValidationFailed(
+                _("The pipeline “%(pipeline)s” is no longer active. Reactivate it first, "
+                  "then restore the deal.") % {"pipeline": stage.pipeline.name})
+        if not stage.active:
+            raise ValidationFailed(
+                _("The stage “%(stage)s” is no longer active. Reactivate it first, "
+                  "then restore the deal.") % {"stage": stage.name})
     if deal.deleted_at is not None:
         deal.deleted_at = None
         deal.deleted_by = None

@@ -458,6 +458,36 @@ def test_log_a_call_on_a_deal_links_it_to_the_deal(client, manager, company):
     assert Deal.objects.get(pk=deal.pk).next_activity_at == sofia(TOMORROW, 10)
 
 
+def test_log_a_call_on_a_deal_reloads_the_deal_page_with_its_new_state(client, manager, company):
+    # Given a deal without a next activity, its page flags it
+    deal = DealFactory(owner=manager, company=company, next_activity_at=None)
+    client.force_login(manager)
+    page_url = reverse("sales:deal_detail", args=[deal.pk])
+    assert "flag-no-activity" in client.get(page_url).content.decode()
+    # When a call with a follow-up is logged from the deal page's panel (htmx)
+    response = client.post(reverse("activities:activity_log_deal", args=[deal.pk]),
+                           {"subject": "Обаждане", "kind": "call", "outcome": "Ок",
+                            "follow_up_at": f"{TOMORROW.isoformat()}T10:00",
+                            "follow_up_subject": "Среща за офертата"},
+                           HTTP_HX_REQUEST="true", HTTP_HX_TARGET="activities-panel")
+    # Then the answer asks htmx to reload the page (details, flag and timeline all change) …
+    assert response.status_code == 200
+    assert response["HX-Refresh"] == "true"
+    # … and the reloaded page shows the message, no flag, and the call in the timeline
+    page = client.get(page_url).content.decode()
+    assert "Logged; the follow-up is scheduled." in page
+    assert "flag-no-activity" not in page
+    assert "Обаждане" in page and "Среща за офертата" in page
+    # A refused log keeps the panel in place with the errors (no reload), and stores nothing
+    before = state()
+    response = client.post(reverse("activities:activity_log_deal", args=[deal.pk]),
+                           {"subject": "Обаждане", "kind": "call",
+                            "follow_up_at": "2001-01-01T09:00"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "HX-Refresh" not in response
+    assert "Choose a time in the future for the follow-up." in response.content.decode()
+    assert state() == before
+
+
 def test_one_companys_list_shows_all_its_activities_one_may_see(client, manager, teammate, company):
     ActivityFactory(owner=teammate, company=company, subject="На колегата")
     ActivityFactory(owner=teammate, company=company, subject="Лично", private=True)

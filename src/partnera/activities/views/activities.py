@@ -438,6 +438,14 @@ def _log(request: HttpRequest, *, company, deal=None) -> HttpResponse:
             saved = True
     back = (deal_url(deal) if deal is not None
             else reverse("clients:company_detail", args=[company.pk])) + "#activities-panel"
+    if is_htmx(request) and saved and deal is not None:
+        # The deal page shows what the new activity changes beyond this panel (the next activity,
+        # the "No next activity" flag, the timeline): reload the page, the message comes along.
+        messages.success(request, _("Logged; the follow-up is scheduled.") if form.follow_up()
+                         else _("Logged."))
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
     if is_htmx(request):
         said = "" if not saved else (_("Logged; the follow-up is scheduled.") if form.follow_up()
                                      else _("Logged."))

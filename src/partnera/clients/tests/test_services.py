@@ -218,14 +218,17 @@ def test_create_without_legal_name_is_refused(manager):
     assert exc.fields == {"legal_name": ["This field cannot be blank."]}
 
 
+AMOUNT_FORMAT = "Enter an amount, e.g. 12500, 12,500.50 or 12 500,50."
 BAD_CONFIDENTIAL = [
-    ({"credit_limit": "abc"}, {"credit_limit": ["Enter an amount, e.g. 15000.00."]}),
+    ({"credit_limit": "abc"}, {"credit_limit": [AMOUNT_FORMAT]}),
     ({"credit_limit": "-1"}, {"credit_limit": ["Enter an amount between 0 and 999,999,999,999.99."]}),
-    ({"credit_limit": "1e12"},
+    ({"credit_limit": "1 000 000 000 000"},
      {"credit_limit": ["Enter an amount between 0 and 999,999,999,999.99."]}),
-    ({"credit_limit": "NaN"},
-     {"credit_limit": ["Enter an amount between 0 and 999,999,999,999.99."]}),
-    ({"credit_limit": [1]}, {"credit_limit": ["Enter an amount, e.g. 15000.00."]}),
+    ({"credit_limit": "1e12"}, {"credit_limit": [AMOUNT_FORMAT]}),
+    ({"credit_limit": "NaN"}, {"credit_limit": [AMOUNT_FORMAT]}),
+    ({"credit_limit": "15,0000"},
+     {"credit_limit": ["Enter at most two decimals (cents), e.g. 1955.83 or 1 955,83."]}),
+    ({"credit_limit": [1]}, {"credit_limit": [AMOUNT_FORMAT]}),
     ({"payment_terms_days": "soon"}, {"payment_terms_days": ["Enter a whole number."]}),
     ({"payment_terms_days": -3}, {"payment_terms_days": ["Enter a number between 0 and 3650."]}),
     ({"payment_terms_days": True}, {"payment_terms_days": ["Enter a whole number."]}),

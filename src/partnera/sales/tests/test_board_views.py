@@ -219,6 +219,30 @@ def test_a_move_by_drag_and_drop_saves_it_and_refreshes_both_columns(logged_in, 
     assert 'id="board-status" hx-swap-oob="innerHTML"' in html and "moved to" in html
 
 
+def test_every_board_answer_to_a_move_carries_the_marker_and_nothing_else_does(
+        client, logged_in, manager, other_manager):
+    """board.js counts a move as answered only with X-Partnera-Board: moved; a login page (the
+    session ended) or an error page has no marker, and the card goes back."""
+    deal = DealFactory(owner=manager, stage=stage_at(0), amount=None, amount_eur=None)
+    hidden = DealFactory(owner=other_manager, stage=stage_at(0))
+    logged = logged_in(manager)
+    refused = logged.post(move_url(deal), {"stage": stage_at(3).pk, "version": 1}, **HTMX)
+    conflict = logged.post(move_url(deal), {"stage": stage_at(1).pk, "version": 99}, **HTMX)
+    moved = logged.post(move_url(deal), {"stage": stage_at(1).pk, "version": 1}, **HTMX)
+    assert [r.status_code for r in (refused, conflict, moved)] == [400, 409, 200]
+    assert all(r["X-Partnera-Board"] == "moved" for r in (refused, conflict, moved))
+    not_found = logged.post(move_url(hidden), {"stage": stage_at(1).pk, "version": 1}, **HTMX)
+    assert not_found.status_code == 404 and "X-Partnera-Board" not in not_found
+
+    # When the session has ended, the move is answered by the login page: no marker, no move
+    client.logout()
+    before = state()
+    gone = client.post(move_url(deal), {"stage": stage_at(2).pk, "version": 2}, follow=True, **HTMX)
+    assert gone.status_code == 200 and gone.redirect_chain[-1][0].startswith(reverse("login"))
+    assert "X-Partnera-Board" not in gone
+    assert state() == before
+
+
 def test_a_move_without_javascript_redirects_back_to_the_board_with_its_filters(logged_in, manager):
     deal = DealFactory(owner=manager, stage=stage_at(0))
 

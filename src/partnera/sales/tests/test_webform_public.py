@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from partnera.core.models import AuditEntry, Notification
+from partnera.core.roles import Role
 from partnera.sales.models import Lead, LeadSource, LeadStatus
 from partnera.sales.tests.factories import WebFormFactory
 
@@ -221,6 +222,50 @@ def test_the_form_as_a_whole_has_a_limit_too(site, webform, settings):
     assert stored() == before
 
 
+def test_one_address_over_its_limit_does_not_use_up_the_forms_limit(site, webform, settings):
+    # Given a form-wide limit of 10 a minute, and one address sending 60 posts (honeypot filled)
+    settings.PARTNERA_WEBFORM_RATE_PER_FORM = 10
+    answers = [site.post(url(webform), {**GOOD, "website": "x"}, REMOTE_ADDR="198.51.100.20")
+               .status_code for _n in range(60)]
+    # Then it is held back after its own 5 …
+    assert answers.count(429) == 55
+    # … and the others still get through: only its 5 allowed posts counted against the form
+    for n in range(5):
+        assert site.post(url(webform), {**GOOD, "email": f"v{n}@beta.bg"},
+                         REMOTE_ADDR=f"192.0.2.{n + 1}").status_code == 303
+    assert Lead.objects.count() == 5
+    assert site.post(url(webform), GOOD, REMOTE_ADDR="192.0.2.50").status_code == 429
+
+
+def test_ipv6_addresses_count_by_their_64_prefix(site, webform):
+    # Given five posts from different addresses of one /64
+    for n in range(5):
+        assert site.post(url(webform), {**GOOD, "email": f"p{n}@beta.bg"},
+                         REMOTE_ADDR=f"2001:db8:0:1::{n + 1:x}").status_code == 303
+    before = stored()
+    # When a sixth comes from yet another address of the same /64 (written differently)
+    refused = site.post(url(webform), GOOD, REMOTE_ADDR="2001:0DB8:0000:0001:ffff::1")
+    # Then it is refused and nothing is stored; the next /64 is a different subscriber
+    assert refused.status_code == 429
+    assert stored() == before
+    assert site.post(url(webform), GOOD, REMOTE_ADDR="2001:db8:0:2::1").status_code == 303
+    # An IPv4-mapped address counts as that IPv4 address
+    for _n in range(5):
+        site.post(url(webform), GOOD, REMOTE_ADDR="198.51.100.30")
+    assert site.post(url(webform), GOOD, REMOTE_ADDR="::ffff:198.51.100.30").status_code == 429
+
+
+def test_requests_without_an_address_share_one_bucket_with_the_same_limit(site, webform):
+    for n in range(5):
+        assert site.post(url(webform), {**GOOD, "email": f"u{n}@beta.bg"},
+                         REMOTE_ADDR="").status_code == 303
+    before = stored()
+    assert site.post(url(webform), GOOD, REMOTE_ADDR="").status_code == 429
+    assert stored() == before
+    # Visitors with an address are not held back by the unknown bucket
+    assert site.post(url(webform), GOOD, REMOTE_ADDR="198.51.100.40").status_code == 303
+
+
 def test_honeypot_and_bad_posts_count_towards_the_limit(site, webform):
     for _n in range(3):
         site.post(url(webform), {**GOOD, "website": "x"}, REMOTE_ADDR="198.51.100.9")
@@ -297,3 +342,49 @@ def test_a_form_sent_to_a_team_tells_its_head(site, head_of_sales, team,
     lead = Lead.objects.get()
     assert (lead.owner, lead.team) == (None, team)
     assert Notification.objects.get().user == head_of_sales
+
+
+def test_a_deactivated_owners_form_sends_the_lead_to_the_team_and_tells_its_head(
+        site, webform, manager, head_of_sales, admin_user, django_capture_on_commit_callbacks):
+    from partnera.sales.selectors import lead_queryset
+
+    # Given the form's owner has left and was deactivated; the team's head is active
+    manager.is_active = False
+    manager.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert site.post(url(webform), GOOD).status_code == 303
+
+    # Then the lead waits in the team's queue (no owner) and the head is told and sees it
+    lead = Lead.objects.get()
+    assert (lead.owner, lead.team) == (None, webform.team)
+    assert [n.user for n in Notification.objects.all()] == [head_of_sales]
+    assert list(lead_queryset(user=head_of_sales)) == [lead]
+
+
+@pytest.mark.parametrize("case", ["head_inactive", "no_head", "no_team"])
+def test_with_no_active_owner_or_head_every_active_administrator_is_told(
+        site, manager, team, head_of_sales, admin_user, make_user, case,
+        django_capture_on_commit_callbacks):
+    from partnera.sales.selectors import lead_queryset
+
+    second_admin = make_user(Role.ADMINISTRATOR, username="admin2")
+    make_user(Role.ADMINISTRATOR, username="admin_gone", is_active=False)
+    manager.is_active = False
+    manager.save()
+    if case == "head_inactive":
+        head_of_sales.is_active = False
+        head_of_sales.save()
+    elif case == "no_head":
+        team.head = None
+        team.save()
+    webform = WebFormFactory(owner=manager, team=None if case == "no_team" else team)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert site.post(url(webform), GOOD, HTTP_ACCEPT="application/json").status_code == 201
+
+    lead = Lead.objects.get()
+    assert lead.owner is None
+    told = sorted(n.user.username for n in Notification.objects.all())
+    assert told == ["admin", "admin2"]
+    for user in (admin_user, second_admin):
+        assert list(lead_queryset(user=user)) == [lead]

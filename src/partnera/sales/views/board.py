@@ -420,12 +420,20 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
     return _move_answer(request, deal, query, ids, level="ok", message=message)
 
 
+MOVE_MARKER_HEADER = "X-Partnera-Board"
+MOVE_MARKER = "moved"
+
+
 def _move_answer(request, deal: Deal, query: str, stage_ids: list[int], *, level: str,
                  message: str, problems=None, link: bool = False, status: int = 200) -> HttpResponse:
     context = _refreshed(request, deal, query, stage_ids)
     context.update({"level": level, "message": message, "problems": problems or [],
                     "deal": deal, "deal_url": deal_url(deal.pk) if link else ""})
-    return render(request, "sales/partials/board_move_result.html", context, status=status)
+    response = render(request, "sales/partials/board_move_result.html", context, status=status)
+    # board.js counts a move as answered only with this marker: a login page reached through a
+    # redirect (the session ended) or any other page is not the board's answer.
+    response[MOVE_MARKER_HEADER] = MOVE_MARKER
+    return response
 
 
 # --- quick add ----------------------------------------------------------------------------------

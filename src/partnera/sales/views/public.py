@@ -3,8 +3,11 @@
 No login and no CSRF token (a plain HTML form on another site posts here; this is the ONLY
 CSRF-exempt view). In their place, in this order:
 - an unknown, rotated or inactive key answers 404;
-- a rate limit per form and client address, and one per form for everyone (django.core.cache:
-  Redis when PARTNERA_CACHE_URL is set, so it holds across web processes) → 429;
+- a rate limit per form and client address (an IPv6 address counts by its /64, the block one
+  subscriber gets; a request without an address shares one "unknown" bucket with the same limit),
+  and one per form for everyone that counts only requests within their address's limit, so one
+  client over its own limit cannot shut the form for everybody (django.core.cache: Redis when
+  PARTNERA_CACHE_URL is set, so it holds across web processes) → 429;
 - a small body only (→ 413), form encodings only, no files, few fields, each once (→ 400);
 - a honeypot field (`website`, hidden from people by CSS): when filled, the answer is the same
   as for a stored lead, and nothing is stored;
@@ -15,6 +18,8 @@ form's thank-you page (303) or shown a thank-you page.
 """
 
 from __future__ import annotations
+
+import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
@@ -59,10 +64,27 @@ def _counted(key: str, limit: int) -> bool:
     return count <= limit
 
 
-def _within_rate(webform, ip: str) -> bool:
-    per_address = _counted(f"partnera:webform:{webform.pk}:ip:{ip}", _rate_per_address())
-    per_form = _counted(f"partnera:webform:{webform.pk}:all", _rate_per_form())
-    return per_address and per_form
+def _address_bucket(ip: str | None) -> str:
+    """The per-address counter's key part: an IPv4 address as is, an IPv6 one by its /64 prefix
+    (an IPv4-mapped one as the IPv4 address), and "unknown" when there is none."""
+    if not ip:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _within_rate(webform, ip: str | None) -> bool:
+    """The address's limit first; only a request within it counts against the form's limit."""
+    if not _counted(f"partnera:webform:{webform.pk}:ip:{_address_bucket(ip)}", _rate_per_address()):
+        return False
+    return _counted(f"partnera:webform:{webform.pk}:all", _rate_per_form())
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -154,7 +176,7 @@ def webform_submit(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "GET":
         return _no_store(render(request, "sales/public_form.html",
                                 {"webform": webform, "values": {}, "errors": {}}))
-    if not _within_rate(webform, client_ip(request) or "unknown"):
+    if not _within_rate(webform, client_ip(request)):
         response = _problem(request, 429, "throttled",
                             _("Too many requests from your address. Please wait a minute and "
                               "send the form again."))

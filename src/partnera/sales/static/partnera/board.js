@@ -4,13 +4,17 @@
 // data-move URL; the answer holds the refreshed columns as out-of-band swaps and the message.
 // Without JS the card's "Move to…" link opens the move page (a plain form). No inline script
 // anywhere (strict CSP); the texts come from data-msg-* attributes of #board.
+// One move at a time: while one is being saved, new drags and drops are refused. A move counts
+// as answered only when the answer carries the board's marker header (X-Partnera-Board): a login
+// page reached through a redirect (the session ended) puts the card back and says so.
 (function () {
   "use strict";
 
   var dragged = null;      // the card being dragged with the mouse
   var keyboard = null;     // {card, index} while a card is being moved with the keyboard
   var dialogCard = null;   // the card the move dialog is about
-  var moving = null;       // {card, parent, next, id, refocus} of the move in flight
+  var moving = null;       // {card, parent, next, id, refocus} of the move in flight (one at most)
+  var MARKER = "X-Partnera-Board";
 
   function boardEl() { return document.getElementById("board"); }
   function msg(name, fallback) {
@@ -29,14 +33,40 @@
   }
   function columnOf(el) { return el && el.closest ? el.closest("#board .board-col") : null; }
   function columnOfStage(stage) { return document.getElementById("col-" + stage); }
-  function showStatus(text, isError) {
+  function showStatus(text, isError, link) {
     var status = document.getElementById("board-status");
     if (!status) return;
     status.innerHTML = "";
     var box = document.createElement("div");
     box.className = "message board-message" + (isError ? " message-error" : "");
     box.textContent = text;
+    if (link) {
+      var a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(a);
+    }
     status.appendChild(box);
+  }
+  function refuseWhileMoving() {
+    var text = msg("busy", "The previous move is still being saved. Try again in a moment.");
+    showStatus(text, true);
+    announce(text);
+  }
+  // The board's own answer to a move (any status), as opposed to a page reached some other way.
+  function isMoveAnswer(xhr) {
+    return !!xhr && xhr.status > 0 && xhr.getResponseHeader(MARKER) === "moved";
+  }
+  function isLoginPage(xhr) {
+    var board = boardEl();
+    var login = board && board.getAttribute("data-login-url");
+    if (!xhr || !xhr.responseURL || !login) return false;
+    try {
+      return new URL(xhr.responseURL).pathname === new URL(login, window.location.href).pathname;
+    } catch (e) {
+      return false;
+    }
   }
 
   // --- one move, whichever way it started ---------------------------------------------------
@@ -55,6 +85,10 @@
   function send(card, stage, reason, comment) {
     if (!window.htmx) {  // no htmx: the move page does it
       window.location.href = card.querySelector("[data-move-link]").href;
+      return;
+    }
+    if (moving) {  // one move at a time: the first one's answer decides where its card goes
+      refuseWhileMoving();
       return;
     }
     var board = boardEl();
@@ -92,6 +126,10 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var elt = sender(event);
     if (!elt || !elt.closest || !elt.closest("[data-board]")) return;
+    if (moving && elt === moving.card && !isMoveAnswer(event.detail.xhr)) {
+      event.detail.shouldSwap = false;  // not the board's answer to the move (a login page…)
+      return;
+    }
     var status = event.detail.xhr.status;
     if (status === 400 || status === 409) {
       event.detail.shouldSwap = true;
@@ -104,12 +142,20 @@
     if (!moving || elt !== moving.card) return;
     var done = moving;
     moving = null;
-    var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    if (status !== 200 && status !== 400 && status !== 409) {
+    var xhr = event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    var answered = isMoveAnswer(xhr) && (status === 200 || status === 400 || status === 409);
+    if (!answered) {
       putBack(done);
-      showStatus(status === 403 ? msg("forbidden", "You may not move this deal.")
-        : status === 404 ? msg("gone", "This deal is no longer there. Reload the board.")
-          : msg("failed", "The move did not go through. Try again."), true);
+      var board = boardEl();
+      if (status === 401 || (status === 200 && isLoginPage(xhr))) {
+        showStatus(msg("session", "Your session has ended, so the move was not saved. Log in again and repeat it."),
+          true, {href: (board && board.getAttribute("data-login-url")) || "/", text: msg("login", "Log in")});
+      } else {
+        showStatus(status === 403 ? msg("forbidden", "You may not move this deal.")
+          : status === 404 ? msg("gone", "This deal is no longer there. Reload the board.")
+            : msg("failed", "The move did not go through. Try again."), true);
+      }
     }
     if (done.refocus) {
       window.setTimeout(function () {
@@ -226,6 +272,11 @@
   document.addEventListener("dragstart", function (event) {
     var card = event.target.closest ? event.target.closest("#board .deal-card.can-move") : null;
     if (!card) return;
+    if (moving) {
+      event.preventDefault();
+      refuseWhileMoving();
+      return;
+    }
     dragged = card;
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", card.getAttribute("data-deal"));
@@ -277,8 +328,28 @@
     if (text) announce(text);
   }
 
+  // Typing somewhere else (a filter, the quick-add form…) is never a move: the move keys count
+  // only on the picked-up card; when focus leaves it, or a pointer goes down elsewhere, the
+  // move is cancelled.
+  function isEditable(el) {
+    return !!el && !!el.closest && !!el.closest("input, select, textarea, [contenteditable]:not([contenteditable=false])");
+  }
+
+  document.addEventListener("focusout", function (event) {
+    if (keyboard && event.target === keyboard.card) stopKeyboard(msg("cancelled", "Move cancelled."));
+  });
+
+  document.addEventListener("pointerdown", function (event) {
+    if (keyboard && !keyboard.card.contains(event.target)) stopKeyboard(msg("cancelled", "Move cancelled."));
+  });
+
   document.addEventListener("keydown", function (event) {
     if (document.querySelector("dialog[open]")) return;
+    if (keyboard && event.target !== keyboard.card) {
+      stopKeyboard(msg("cancelled", "Move cancelled."));
+      return;
+    }
+    if (isEditable(event.target)) return;
     if (keyboard) {
       var cols = columns();
       if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
@@ -309,6 +380,10 @@
     if (!target.matches || !target.matches("#board .deal-card")) return;
     if ((event.key === "Enter" || event.key === " ") && target.classList.contains("can-move")) {
       event.preventDefault();
+      if (moving) {
+        refuseWhileMoving();
+        return;
+      }
       var all = columns();
       keyboard = {card: target, index: all.indexOf(columnOf(target))};
       target.classList.add("kbd-moving");

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnera.clients.models import Company, Contact
+from partnera.clients.models import Stage as RelationshipStage
+from partnera.clients.services import company_update
 from partnera.core import cleaning
 from partnera.core.audit import audit_record, diff, snapshot
 from partnera.core.errors import NotFound, PermissionDenied, ValidationFailed, VersionConflict
@@ -406,7 +408,20 @@ def deal_move_stage(*, actor, deal: Deal, stage: Stage | int, expected_version: 
                  fields=["stage_id", "pipeline_id", "status", "stage_entered_at", "closed_at",
                          "lost_reason_id", "lost_comment"])
     _audit(actor, AuditEntry.Action.UPDATE, deal, diff(before, snapshot(deal, AUDITED_DEAL_FIELDS)))
+    if target.outcome == StageOutcome.WON:
+        _won_makes_a_client(actor, deal)
     return deal
+
+
+def _won_makes_a_client(actor, deal: Deal) -> None:
+    """A won deal makes its company an active client: a prospect becomes one, a dormant or lost
+    client is won back. Through the client base's own service (checked and audited there), and
+    only when the actor may change the company; otherwise its owner decides."""
+    company = Company.objects.filter(visible_q(actor), pk=deal.company_id).exclude(
+        stage=RelationshipStage.ACTIVE).first()
+    if company is not None and can_change(actor, company):
+        company_update(actor=actor, company=company, data={"stage": RelationshipStage.ACTIVE},
+                       expected_version=None)
 
 
 def _locked_stage(stage: Stage) -> Stage:

@@ -135,3 +135,27 @@ def test_marketing_reads_deals_but_may_not_open_one(make_user):
     with pytest.raises(PermissionDenied):
         deal_create(actor=marketer, data={"title": "X", "company": company.pk})
     assert not Deal.all_objects.exists()
+
+
+@pytest.mark.parametrize("relationship", ["prospect", "dormant", "lost"])
+def test_a_won_deal_makes_its_company_an_active_client(manager, relationship):
+    company = CompanyFactory(owner=manager, stage=relationship)
+    deal = DealFactory(owner=manager, company=company, stage=stage_at(5))
+
+    deal_move_stage(actor=manager, deal=deal, stage=stage_at(6))
+
+    company.refresh_from_db()
+    assert company.stage == "active" and company.version == 2
+    assert AuditEntry.objects.filter(object_type="clients.company", object_id=str(company.pk),
+                                     action="update").get().changes["stage"] == [
+        relationship, "active"]
+
+
+def test_a_won_deal_leaves_a_company_the_winner_may_not_see_alone(manager, other_manager):
+    company = CompanyFactory(owner=other_manager, stage="prospect")
+    deal = DealFactory(owner=manager, company=company, stage=stage_at(5))
+
+    deal_move_stage(actor=manager, deal=deal, stage=stage_at(6))
+
+    company.refresh_from_db()
+    assert company.stage == "prospect" and company.version == 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -23,6 +22,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from partnera.core.money import Currency, round_cents
+from partnera.sales.deal_list import DealFilters, deal_filter
 from partnera.sales.models import Deal, Pipeline, Stage, StageOutcome
 from partnera.sales.selectors import deal_queryset, default_pipeline, pipeline_list, stage_list
 
@@ -69,21 +69,6 @@ class BoardFilters:
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
 
-def parse_month(value: Any) -> dt.date | None:
-    """"2026-03" → 1 March 2026; anything else → None."""
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", str(value or "").strip())
-    if not match:
-        return None
-    year, month = int(match[1]), int(match[2])
-    if not (1 <= month <= 12 and 1900 <= year <= 9999):
-        return None
-    return dt.date(year, month, 1)
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
 def board_pipeline(value: Any, pipelines: list[Pipeline] | None = None) -> Pipeline | None:
     """The active pipeline with this id, else the default one (from `pipelines` when given: the
     active pipelines the page lists anyway)."""
@@ -110,22 +95,12 @@ def board_stages(pipeline: Pipeline) -> list[Stage]:
 
 
 def _filtered(qs: QuerySet[Deal], *, user, filters: BoardFilters) -> QuerySet[Deal]:
-    if filters.mine:
-        qs = qs.filter(owner_id=user.pk)
-    if filters.owner:
-        qs = qs.filter(owner_id=filters.owner)
-    if filters.team:
-        qs = qs.filter(team_id=filters.team)
-    if filters.tier:
-        qs = qs.filter(company__tier=filters.tier)
-    if filters.amount_min is not None:
-        qs = qs.filter(amount_eur__gte=filters.amount_min)
-    if filters.amount_max is not None:
-        qs = qs.filter(amount_eur__lte=filters.amount_max)
-    if filters.close_month:
-        qs = qs.filter(expected_close_date__gte=filters.close_month,
-                       expected_close_date__lt=_next_month(filters.close_month))
-    return qs
+    """The deal list's filters (sales.deal_list), plus "only mine"."""
+    qs = deal_filter(qs, DealFilters(
+        owner=[filters.owner] if filters.owner else [], team=[filters.team] if filters.team else [],
+        tier=[filters.tier] if filters.tier else [], amount_min=filters.amount_min,
+        amount_max=filters.amount_max, close_month=filters.close_month))
+    return qs.filter(owner_id=user.pk) if filters.mine else qs
 
 
 def closed_since(now: dt.datetime | None = None) -> dt.datetime:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -46,9 +47,9 @@ class DealFilters:
             self.no_next_activity, self.company))
 
 
-def parse_month(value: str) -> dt.date | None:
+def parse_month(value: Any) -> dt.date | None:
     """"2026-03" → 1 March 2026; anything else → None."""
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", (value or "").strip())
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", str(value or "").strip())
     if not match:
         return None
     year, month = int(match[1]), int(match[2])
@@ -57,7 +58,7 @@ def parse_month(value: str) -> dt.date | None:
     return dt.date(year, month, 1)
 
 
-def _next_month(day: dt.date) -> dt.date:
+def next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
@@ -80,7 +81,8 @@ def deal_visible_branches(user) -> list[Q] | None:
     return [*branches, Q(company__owner_id=scope.user_id)]
 
 
-def _filtered(qs: QuerySet[Deal], f: DealFilters) -> QuerySet[Deal]:
+def deal_filter(qs: QuerySet[Deal], f: DealFilters) -> QuerySet[Deal]:
+    """Narrow deals by the list's filters (the board's filters are a subset of them)."""
     if f.q:
         words = f.q.split()[:5]
         for word in words:
@@ -103,7 +105,7 @@ def _filtered(qs: QuerySet[Deal], f: DealFilters) -> QuerySet[Deal]:
         qs = qs.filter(amount_eur__lte=f.amount_max)
     if f.close_month:
         qs = qs.filter(expected_close_date__gte=f.close_month,
-                       expected_close_date__lt=_next_month(f.close_month))
+                       expected_close_date__lt=next_month(f.close_month))
     if f.no_next_activity:
         qs = qs.filter(status=StageOutcome.OPEN, next_activity_at__isnull=True)
     if f.company:
@@ -114,7 +116,7 @@ def _filtered(qs: QuerySet[Deal], f: DealFilters) -> QuerySet[Deal]:
 def deal_list(*, user, filters: DealFilters | None = None) -> QuerySet[Deal]:
     from partnera.sales.selectors import deal_queryset
 
-    return _filtered(deal_queryset(user=user), filters or DealFilters())
+    return deal_filter(deal_queryset(user=user), filters or DealFilters())
 
 
 def deal_page(*, user, filters: DealFilters | None = None, sort: str = "updated",

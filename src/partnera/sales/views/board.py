@@ -34,6 +34,7 @@ from partnera.core.visibility import can_change
 from partnera.core.web import add_errors_to_form, is_htmx, web_errors
 from partnera.people import selectors as people_selectors
 from partnera.sales import board as sel
+from partnera.sales.deal_list import parse_month
 from partnera.sales.models import Deal, Reason, Stage, StageOutcome
 from partnera.sales.selectors import deal_get, pipeline_list, reason_list
 from partnera.sales.services import deal_create, deal_move_stage
@@ -81,7 +82,7 @@ class BoardFilterForm(forms.Form):
         value = self.cleaned_data.get("close_month")
         if not value:
             return None
-        month = sel.parse_month(value)
+        month = parse_month(value)
         if month is None:
             raise ValidationError(_("Choose a month, e.g. 2026-03."))
         return month
@@ -152,7 +153,7 @@ def _filters_quick(query: QueryDict) -> sel.BoardFilters:
     return sel.BoardFilters(
         owner=number("owner"), team=number("team"), tier=tier if tier in Tier.values else "",
         amount_min=money("amount_min"), amount_max=money("amount_max"),
-        close_month=sel.parse_month(query.get("close_month")), mine=query.get("mine") in ("1", "on"))
+        close_month=parse_month(query.get("close_month")), mine=query.get("mine") in ("1", "on"))
 
 
 def _board_query(pipeline, filters: sel.BoardFilters) -> str:

@@ -15,6 +15,7 @@ from partnera.activities.selectors import (
     activity_deleted_list,
     activity_queryset,
     activity_visible_branches,
+    taking_part_q,
     visible_contacts,
     with_link_visibility,
 )
@@ -38,11 +39,6 @@ class ActivityFilters:
     ascending: bool | None = None  # None: the view's own order
 
 
-def _taking_part(user_id: int) -> Q:
-    through = Activity.participant_users.through
-    return Q(pk__in=through.objects.filter(user_id=user_id).values("activity_id"))
-
-
 def activity_list(*, user, filters: ActivityFilters | None = None,
                   now: dt.datetime | None = None) -> QuerySet[Activity]:
     """The visible activities the filters keep (not ordered)."""
@@ -58,7 +54,7 @@ def activity_list(*, user, filters: ActivityFilters | None = None,
     elif f.view == "cancelled":
         qs = qs.filter(status=ActivityStatus.CANCELLED)
     if f.mine:
-        qs = qs.filter(Q(owner_id=user.pk) | _taking_part(user.pk))
+        qs = qs.filter(Q(owner_id=user.pk) | taking_part_q(user.pk))
     if f.kind:
         qs = qs.filter(kind__in=f.kind)
     if f.status:
@@ -109,7 +105,7 @@ def _branches(user, filters: ActivityFilters) -> list[Q]:
     """Each grant of the rule walks its own index (the owner's, the team's …) to the page's rows;
     "mine" is the user's own two grants."""
     if filters.mine:
-        return [Q(owner_id=user.pk), _taking_part(user.pk) & ~Q(owner_id=user.pk)]
+        return [Q(owner_id=user.pk), taking_part_q(user.pk) & ~Q(owner_id=user.pk)]
     return activity_visible_branches(user)
 
 

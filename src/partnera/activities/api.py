@@ -35,6 +35,7 @@ from partnera.core.errors import ValidationFailed
 from partnera.core.models import Notification
 from partnera.core.notifications import notification_list, notifications_mark_read, unread_count
 from partnera.core.pagination import bounded_count, keyset_page
+from partnera.core.timezones import user_zone
 
 router = Router()
 
@@ -340,7 +341,7 @@ def _follow_up(payload) -> dict | None:
 @router.get("/activities", response=ActivityPage, tags=["activities"])
 def list_activities(request, query: Query[ActivityListQuery]):
     """Activities you can see, filtered, one keyset page at a time by start time."""
-    zone = times.user_zone(request.auth)
+    zone = user_zone(request.auth)
     filters = ActivityFilters(
         view=query.view, mine=query.mine, kind=list(query.kind), status=list(query.status),
         owner=list(query.owner), company=query.company, deal=query.deal, lead=query.lead,

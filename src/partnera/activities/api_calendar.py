@@ -21,6 +21,7 @@ from partnera.activities import calendar as cal
 from partnera.activities import feeds
 from partnera.core.api import QuerySchema
 from partnera.core.errors import ValidationFailed
+from partnera.core.timezones import user_zone
 
 router = Router()
 
@@ -102,7 +103,7 @@ def calendar_events(request, query: Query[EventsQuery]):
         raise ValidationFailed(fields={"end": [
             _("Ask for at most %(days)s days at a time.") % {"days": cal.RANGE_MAX_DAYS}]})
     who = cal.calendar_who(user=user, who=query.who)
-    tz = cal.user_zone(user)
+    tz = user_zone(user)
     start, end = cal.local_bounds(query.start, query.end, tz)
     found = cal.calendar_events(user=user, who=who, start=start, end=end)
     return {"who": who.key, "label": who.label, "time_zone": str(tz), "start": start, "end": end,

@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 
 from partnera.activities.models import Activity, ActivityKind, ActivityStatus
 from partnera.activities.selectors import activity_visible_q, with_link_visibility
-from partnera.activities.times import user_zone as user_zone  # the zone a user reads times in
 from partnera.core.errors import NotFound, ValidationFailed
 from partnera.core.roles import Role
 from partnera.core.visibility import is_administrator

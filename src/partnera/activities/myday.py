@@ -34,7 +34,7 @@ from partnera.activities.models import (
     CompanyContact,
     ContactCadence,
 )
-from partnera.activities.selectors import LIVE_COMPANY, activity_visible_q, link_visibility
+from partnera.activities.selectors import LIVE_COMPANY, activity_visible_q, link_visibility, taking_part_ids
 from partnera.clients.models import Company, Tier
 from partnera.clients.models import Stage as CompanyStage
 from partnera.core.audit import audit_record
@@ -77,11 +77,6 @@ def see_all_url(panel: str, view: HomeView) -> str:
 
 # --- selectors ------------------------------------------------------------------------------------
 
-def _taking_part_ids(user_id: int):
-    through = Activity.participant_users.through
-    return through.objects.filter(user_id=user_id).values("activity_id")
-
-
 def _own_activities(**conditions) -> QuerySet[Activity]:
     """Activities by `conditions` (the user's own, or those they take part in), those of a
     company in the trash left out."""
@@ -123,7 +118,7 @@ def agenda(*, view: HomeView) -> PanelList:
     # everybody's activities).
     uid = view.user.pk
     owned = _today_events(_own_activities(owner_id=uid), view)
-    invited = _today_events(_own_activities(pk__in=_taking_part_ids(uid)), view).exclude(
+    invited = _today_events(_own_activities(pk__in=taking_part_ids(uid)), view).exclude(
         owner_id=uid)
     rows = [*_first_rows(owned.order_by(*order), view),
             *_first_rows(invited.order_by(*order), view)]

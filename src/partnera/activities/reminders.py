@@ -24,12 +24,13 @@ from django.utils.translation import gettext as _
 
 from partnera.activities.models import Activity, ActivityKind, ActivityStatus, Reminder
 from partnera.activities.selectors import activity_visible_q
-from partnera.activities.times import SLACK, moment_from, user_zone
+from partnera.activities.times import SLACK, moment_from
 from partnera.core import cleaning
 from partnera.core.audit import audit_record
 from partnera.core.errors import NotFound, PermissionDenied, ValidationFailed
 from partnera.core.models import AuditEntry
 from partnera.core.notifications import notify
+from partnera.core.timezones import user_zone
 
 logger = logging.getLogger("partnera.activities")
 

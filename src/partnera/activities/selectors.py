@@ -27,9 +27,14 @@ from partnera.core.visibility import NOTHING, scope_for, visible_q
 LIVE_COMPANY = Q(company__isnull=True) | Q(company__deleted_at__isnull=True)
 
 
-def _taking_part(user_id: int) -> Q:
+def taking_part_ids(user_id: int) -> QuerySet:
+    """The ids of the activities a colleague takes part in (a subquery)."""
     through = Activity.participant_users.through
-    return Q(pk__in=through.objects.filter(user_id=user_id).values("activity_id"))
+    return through.objects.filter(user_id=user_id).values("activity_id")
+
+
+def taking_part_q(user_id: int) -> Q:
+    return Q(pk__in=taking_part_ids(user_id))
 
 
 def activity_visible_q(user, *, live_company: bool = True) -> Q:
@@ -38,7 +43,7 @@ def activity_visible_q(user, *, live_company: bool = True) -> Q:
     scope = scope_for(user)
     if scope.user_id is None:
         return NOTHING
-    own = Q(owner_id=scope.user_id) | _taking_part(scope.user_id)
+    own = Q(owner_id=scope.user_id) | taking_part_q(scope.user_id)
     rule = own | (Q(private=False) & visible_q(user, record_type="activities.activity"))
     return LIVE_COMPANY & rule if live_company else rule
 
@@ -141,7 +146,7 @@ def activity_visible_branches(user) -> list[Q]:
         return []
     from partnera.core.visibility import visible_branches
 
-    own = [Q(owner_id=scope.user_id), _taking_part(scope.user_id)]
+    own = [Q(owner_id=scope.user_id), taking_part_q(scope.user_id)]
     grants = visible_branches(user, record_type="activities.activity")
     if grants is None:
         return [*own, Q(private=False)]

@@ -30,13 +30,14 @@ from partnera.activities.models import (
 )
 from partnera.activities.reminders import enqueue_on_commit, move_reminders
 from partnera.activities.selectors import activity_visible_q
-from partnera.activities.times import SLACK, moment_cleaner, moment_from, parse_moment, user_zone
+from partnera.activities.times import SLACK, moment_cleaner, moment_from, parse_moment
 from partnera.clients.models import Company, Contact
 from partnera.core import cleaning
 from partnera.core.audit import audit_record, diff, snapshot
 from partnera.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from partnera.core.models import AuditEntry
 from partnera.core.records import bump_version
+from partnera.core.timezones import user_zone
 from partnera.core.visibility import can_assign, can_change, visible_q
 from partnera.sales.models import Deal, Lead
 from partnera.sales.selectors import deal_visible_q, lead_visible_q

@@ -8,11 +8,9 @@ An aware datetime or an ISO 8601 text with an offset is taken as it is; a naive 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,19 +19,7 @@ from partnera.core import cleaning
 
 # A form filled in a minute ago still means "now": a little slack for "in the past" checks.
 SLACK = dt.timedelta(minutes=1)
-DEFAULT_ZONE = "Europe/Sofia"
 INPUT_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y, %H:%M")
-
-
-def user_zone(user) -> zoneinfo.ZoneInfo:
-    """The user's time zone (their profile's), else the installation's default."""
-    for name in (getattr(user, "time_zone", ""), settings.PARTNERA_DEFAULT_TIMEZONE, DEFAULT_ZONE):
-        if name:
-            try:
-                return zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                continue
-    return zoneinfo.ZoneInfo(DEFAULT_ZONE)
 
 
 def parse_moment(value: Any, zone: dt.tzinfo) -> dt.datetime | None:

@@ -15,16 +15,15 @@ A panel's context may carry a `PanelList` under "list" (a bounded count, the fir
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from partnera.core.pagination import bounded_count
 from partnera.core.roles import Role
+from partnera.core.timezones import user_zone
 from partnera.core.visibility import scope_for
 
 # Items a panel shows on the page; its "see all" page shows up to SEE_ALL_ITEMS.
@@ -94,14 +93,6 @@ def register_home_panel(panel: HomePanel) -> None:
 
 def home_panel(name: str) -> HomePanel | None:
     return _panels.get(name)
-
-
-def user_zone(user) -> dt.tzinfo:
-    name = getattr(user, "time_zone", "") or settings.PARTNERA_DEFAULT_TIMEZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.PARTNERA_DEFAULT_TIMEZONE)
 
 
 def can_view_team(user) -> bool:

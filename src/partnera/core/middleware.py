@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone, translation
 
 from partnera.core.context import Channel, acting
+from partnera.core.timezones import user_zone
 
 
 def client_ip(request) -> str | None:
@@ -90,14 +90,8 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        name = settings.PARTNERA_DEFAULT_TIMEZONE
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and getattr(user, "time_zone", ""):
-            name = user.time_zone
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(name))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.activate(zoneinfo.ZoneInfo("Europe/Sofia"))
+        timezone.activate(user_zone(user if user is not None and user.is_authenticated else None))
         try:
             return self.get_response(request)
         finally:

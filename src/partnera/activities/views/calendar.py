@@ -26,6 +26,7 @@ from partnera.activities import feeds, ical
 from partnera.activities.models import ActivityKind
 from partnera.activities.selectors import activity_get
 from partnera.core.errors import DomainError
+from partnera.core.timezones import user_zone
 from partnera.core.translit import to_latin
 from partnera.core.web import AuthenticatedHttpRequest, web_errors
 
@@ -94,7 +95,7 @@ def _who_options(user) -> dict:
 @web_errors
 def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    tz = cal.user_zone(user)
+    tz = user_zone(user)
     now = timezone.now()
     today = now.astimezone(tz).date()
     requested = request.GET.get("view", "")
@@ -142,7 +143,7 @@ def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _feed_page(request, *, secret: str | None = None, status: int = 200) -> HttpResponse:
     feed = feeds.calendar_feed_get(user=request.user)
-    context: dict = {"feed": feed, "time_zone": str(cal.user_zone(request.user))}
+    context: dict = {"feed": feed, "time_zone": str(user_zone(request.user))}
     if secret:
         url = _absolute(request, reverse("feeds:feed", kwargs={"token": secret}))
         context.update(feed_url=url, webcal_url="webcal://" + url.split("://", 1)[1])
@@ -222,7 +223,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         body = ical.feed_calendar(
             activities,
             name=_("Partnera — %(name)s") % {"name": user.get_full_name() or user.get_username()},
-            time_zone=str(cal.user_zone(user)),
+            time_zone=str(user_zone(user)),
             host=host,
             link=lambda a: _absolute(request, cal.activity_url(a.pk)),
         )

@@ -10,11 +10,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from partnera.clients import duplicates
 from partnera.clients.models import Company, Contact
+from partnera.clients.selectors import company_visible, contact_visible
 from partnera.core.api import MAX_ID
 from partnera.core.errors import NotFound
 from partnera.core.pagination import Page, bounded_count, keyset_page
@@ -28,7 +29,7 @@ from partnera.core.search import (
 )
 from partnera.core.visibility import visible_branches, visible_q
 from partnera.sales.models import Lead, LeadStatus, Reason, WebForm
-from partnera.sales.selectors import lead_queryset, lead_visible_q, reason_list
+from partnera.sales.selectors import deal_queryset, lead_queryset, lead_visible_q, reason_list
 
 RECORD_TYPE = "sales.lead"
 LIST_RELATIONS = ("owner", "team")
@@ -340,3 +341,23 @@ def lead_deal_timeline(*, user, deal_id, limit, before=None) -> list:
             body=lead.message, actor=str(lead.owner or ""),
             url=reverse("sales:lead_detail", args=[lead.pk])))
     return entries
+
+
+def lead_links_seen(*, user, lead: Lead) -> dict[str, bool]:
+    """Which of the records a lead links to the user may see, each by its own rule (one query):
+    a lead qualified by someone else may lead to a company, contact or deal the viewer may not
+    open, and then its name is not shown either."""
+    def company(field: str) -> Exists:
+        return Exists(company_visible(user=user).filter(pk=OuterRef(field)))
+
+    def contact(field: str) -> Exists:
+        return Exists(contact_visible(user=user).filter(pk=OuterRef(field)))
+
+    seen = Lead.all_objects.filter(pk=lead.pk).annotate(
+        company_seen=company("company_id"), contact_seen=contact("contact_id"),
+        deal_seen=Exists(deal_queryset(user=user).filter(pk=OuterRef("deal_id"))),
+        referred_company_seen=company("referred_by_company_id"),
+        referred_contact_seen=contact("referred_by_contact_id"),
+    ).values("company_seen", "contact_seen", "deal_seen", "referred_company_seen",
+             "referred_contact_seen").first()
+    return {key: bool(value) for key, value in (seen or {}).items()}

@@ -109,31 +109,6 @@ def _deal_url(deal_id: int | None) -> str:
     return reverse("sales:deal_detail", args=[deal_id])
 
 
-def _links_seen(user, lead: Lead) -> dict[str, bool]:
-    """Which of the records a lead links to the user may see, each by its own rule (one query):
-    a lead qualified by someone else may lead to a company, contact or deal the viewer may not
-    open, and then its name is not shown either."""
-    from django.db.models import Exists, OuterRef
-
-    from partnera.clients.selectors import company_visible, contact_visible
-    from partnera.sales.selectors import deal_queryset
-
-    def company(field: str) -> Exists:
-        return Exists(company_visible(user=user).filter(pk=OuterRef(field)))
-
-    def contact(field: str) -> Exists:
-        return Exists(contact_visible(user=user).filter(pk=OuterRef(field)))
-
-    seen = Lead.all_objects.filter(pk=lead.pk).annotate(
-        company_seen=company("company_id"), contact_seen=contact("contact_id"),
-        deal_seen=Exists(deal_queryset(user=user).filter(pk=OuterRef("deal_id"))),
-        referred_company_seen=company("referred_by_company_id"),
-        referred_contact_seen=contact("referred_by_contact_id"),
-    ).values("company_seen", "contact_seen", "deal_seen", "referred_company_seen",
-             "referred_contact_seen").first()
-    return {key: bool(value) for key, value in (seen or {}).items()}
-
-
 @login_required
 @require_GET
 @web_errors
@@ -143,7 +118,8 @@ def lead_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = selectors.without_deleted_company(selectors.lead_get(user=user, pk=pk))
     is_open = lead.status in services.OPEN_STATUSES
     changeable = works_leads(user) and can_change(user, lead)
-    seen = _links_seen(user, lead)  # what the lead links to is named only to who may see it
+    # What the lead links to is named only to who may see it.
+    seen = selectors.lead_links_seen(user=user, lead=lead)
     return render(request, "sales/lead_detail.html", {
         "lead": lead, "is_open": is_open, "seen": seen,
         "can_change": changeable and is_open,

@@ -16,7 +16,7 @@ PARTNERA_PORT ?= 8000
 TEST_PROCESSES ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: help run install install-test migrate demo messages chromium test lint bench clean
+.PHONY: help run install install-test migrate demo messages chromium pdflibs test lint bench clean
 
 help:
 	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
@@ -55,10 +55,18 @@ demo: migrate
 	$(BIN)/partnera demo --if-empty
 
 # The web app and one job worker (imports, reminders) side by side; Ctrl+C stops both.
-run: $(VENV)/.installed messages demo
+run: $(VENV)/.installed pdflibs messages demo
 	@$(BIN)/partnera worker --verbosity 0 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  PARTNERA_PORT=$(PARTNERA_PORT) $(BIN)/partnera serve
+
+# Offers and contracts render to PDF through WeasyPrint, which needs Pango and a Cyrillic font.
+pdflibs:
+	@if ! /sbin/ldconfig -p | grep -q libpangoft2-1.0.so.0 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	  else echo "Install Pango and DejaVu (apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core) for PDFs." >&2; fi; \
+	fi
 
 # Browser tests drive Debian's chromium (never a downloaded browser build).
 chromium:
@@ -68,7 +76,7 @@ chromium:
 	  else echo "Install Debian's chromium (apt-get install chromium fonts-dejavu-core) for the browser tests." >&2; fi; \
 	fi
 
-test: $(VENV)/.installed-test chromium messages
+test: $(VENV)/.installed-test pdflibs chromium messages
 	$(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

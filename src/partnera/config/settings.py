@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "partnera.imports",
     "partnera.sales",
     "partnera.activities",
+    "partnera.catalog",
+    "partnera.contracts",
+    "partnera.orders",
 ]
 
 MIDDLEWARE = [

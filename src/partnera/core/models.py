@@ -199,3 +199,51 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NumberSequence(models.Model):
+    """The last number given in a yearly series (contracts "2026-0001", offers, orders).
+
+    Read and bumped under a row lock by partnera.core.sequences.next_number, so two people saving
+    at the same moment never get the same number."""
+
+    name = models.CharField(max_length=40)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="unique_number_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}: {self.last}"
+
+
+class OrganisationProfile(models.Model):
+    """Our own company as documents present it (offers, contracts): one row, kept by the
+    administrator. The logo is kept in the row (small, at most 512 KB) and printed as a data URL."""
+
+    name = models.CharField(_("trading name"), max_length=200, blank=True)
+    legal_name = models.CharField(_("legal name"), max_length=255, blank=True)
+    legal_name_en = models.CharField(_("legal name in English"), max_length=255, blank=True)
+    eik = models.CharField(_("EIK/BULSTAT"), max_length=13, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    address = models.CharField(_("registered address"), max_length=500, blank=True)
+    address_en = models.CharField(_("address in English"), max_length=500, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    bank = models.CharField(_("bank"), max_length=200, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    representative = models.CharField(_("represented by"), max_length=200, blank=True)
+    logo = models.BinaryField(_("logo"), null=True, blank=True, editable=False)
+    logo_type = models.CharField(max_length=40, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("our company")
+        verbose_name_plural = _("our company")
+
+    def __str__(self) -> str:
+        return self.legal_name or self.name

@@ -108,6 +108,7 @@ class Reason(models.Model):
     class Kind(models.TextChoices):
         DEAL_LOST = "deal_lost", _("Deal lost")
         LEAD_DISQUALIFIED = "lead_disqualified", _("Lead disqualified")
+        OFFER_REJECTED = "offer_rejected", _("Offer rejected")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=150)
@@ -336,3 +337,121 @@ class WebForm(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OfferStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent to the client")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    SUPERSEDED = "superseded", _("Replaced by a newer version")
+
+
+class ApprovalStatus(models.TextChoices):
+    NOT_NEEDED = "not_needed", _("Not needed")
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class Offer(BusinessRecord):
+    """One version of an offer (quote) made from a deal. Versions share a `reference`
+    ("OF-2026-0007") and count up (v1, v2 …); a new version supersedes the previous one, which is
+    kept as it was sent. Lines and totals are written only by the pricing engine
+    (partnera.catalog.pricing) through the offer services."""
+
+    reference = models.CharField(_("number"), max_length=30)
+    version_number = models.PositiveIntegerField(_("version"), default=1)
+    previous = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="next_version", verbose_name=_("previous version"))
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="offers",
+                             verbose_name=_("deal"))
+    company = models.ForeignKey("clients.Company", on_delete=models.PROTECT, related_name="offers",
+                                verbose_name=_("client"))
+    contact = models.ForeignKey("clients.Contact", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", verbose_name=_("addressed to"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="owned_offers",
+                              verbose_name=_("owner"))
+    team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="offers", verbose_name=_("team"))
+    title = models.CharField(_("title"), max_length=200)
+    language = models.CharField(_("language of the document"), max_length=8,
+                                choices=settings.LANGUAGES, default="bg")
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices,
+                                default=DEFAULT_CURRENCY)
+    # The day whose prices, promotions and rules price the offer.
+    pricing_date = models.DateField(_("prices as of"))
+    valid_until = models.DateField(_("valid until"))
+    introduction = models.TextField(_("introduction"), max_length=4000, blank=True)
+    terms = models.TextField(_("payment and delivery terms"), max_length=4000, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=OfferStatus.choices,
+                              default=OfferStatus.DRAFT)
+    net_total = models.DecimalField(_("total without VAT"), max_digits=16, decimal_places=2,
+                                    default=0)
+    vat_total = models.DecimalField(_("VAT"), max_digits=16, decimal_places=2, default=0)
+    gross_total = models.DecimalField(_("total with VAT"), max_digits=16, decimal_places=2,
+                                      default=0)
+    net_total_eur = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    # Manual discounts above the pricing policy's limit wait for the head of sales.
+    approval_status = models.CharField(_("discount approval"), max_length=12,
+                                       choices=ApprovalStatus.choices,
+                                       default=ApprovalStatus.NOT_NEEDED)
+    approval_requested_at = models.DateTimeField(_("approval requested"), null=True, blank=True)
+    approval_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                            on_delete=models.SET_NULL, related_name="+",
+                                            verbose_name=_("approved or declined by"))
+    approval_decided_at = models.DateTimeField(_("approval decided"), null=True, blank=True)
+    approval_comment = models.TextField(_("approval comment"), max_length=2000, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("client decided"), null=True, blank=True)
+    rejection_reason = models.ForeignKey(Reason, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+", verbose_name=_("rejection reason"))
+    decision_comment = models.TextField(_("client's comment"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        constraints = [
+            models.UniqueConstraint(fields=["reference", "version_number"], name="unique_offer_version"),
+        ]
+        indexes = [
+            models.Index(fields=["deal", "-created_at"], name="offer_deal_idx"),
+            models.Index(fields=["company", "-created_at"], name="offer_company_idx"),
+            models.Index(fields=["approval_status", "team"], name="offer_approval_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} v{self.version_number}"
+
+
+class OfferLine(models.Model):
+    """One priced line of an offer, with how its price came about (`explanation`)."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="lines",
+                              verbose_name=_("offer"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("product"))
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=10)
+    list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=4)
+    manual_discount = models.DecimalField(_("manual discount (%)"), max_digits=5, decimal_places=2,
+                                          default=0)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4)
+    free_units = models.DecimalField(_("free units"), max_digits=14, decimal_places=3, default=0)
+    net_amount = models.DecimalField(_("amount without VAT"), max_digits=16, decimal_places=2)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    vat_amount = models.DecimalField(_("VAT"), max_digits=16, decimal_places=2)
+    gross_amount = models.DecimalField(_("amount with VAT"), max_digits=16, decimal_places=2)
+    explanation = models.JSONField(_("how the price came about"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["offer", "position", "id"]
+        verbose_name = _("offer line")
+        verbose_name_plural = _("offer lines")
+
+    def __str__(self) -> str:
+        return f"{self.offer_id}/{self.position}"

@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from partnera.clients.tests.factories import CompanyFactory
 from partnera.core.money import to_eur
-from partnera.sales.models import Deal, DealStageChange, Lead, LeadSource, Pipeline, Stage, WebForm
+from partnera.sales.models import (
+    Deal,
+    DealStageChange,
+    Lead,
+    LeadSource,
+    Offer,
+    Pipeline,
+    Stage,
+    WebForm,
+)
 
 
 def default_pipeline() -> Pipeline:
@@ -74,3 +83,20 @@ class WebFormFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Сайт {n}")
     key = factory.Sequence(lambda n: f"form-key-{n:04d}-abcdefghijklmnop")
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    """An offer built directly (no lines, zero totals); offer tests price lines through the
+    services."""
+
+    class Meta:
+        model = Offer
+
+    reference = factory.Sequence(lambda n: f"OF-2026-{n:04d}")
+    deal = factory.SubFactory(DealFactory)
+    company = factory.LazyAttribute(lambda o: o.deal.company)
+    owner = factory.LazyAttribute(lambda o: o.deal.owner)
+    team = factory.LazyAttribute(lambda o: o.deal.team)
+    title = factory.LazyAttribute(lambda o: o.deal.title)
+    pricing_date = factory.LazyFunction(timezone.localdate)
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=30))

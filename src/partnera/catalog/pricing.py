@@ -1,0 +1,431 @@
+"""The pricing engine: the one place that prices a line for a client, used by offers, contracts
+and orders alike, so the UI, the API, the PDF and exports always show the same amounts.
+
+A unit price is built in steps, each kept in the line's explanation:
+  1. the list price: the most specific price list valid on the day (the client's own, then its
+     tier's, then everyone's) in the document's currency, else the other currency's list converted
+     at the fixed 1.95583;
+  2. the client's special condition (a fixed price or a discount; the lowest price wins);
+  3. a promotion valid on the day (the best one);
+  4. a volume discount for the quantity on the line (the best tier reached);
+  5. adjustments registered by other domains (loyalty-tier discounts, from marketing);
+  6. a rebate once the client's volume in the rule's period (earlier orders and this document)
+     reaches the agreed volume;
+  7. the manual discount the manager typed; above the pricing policy's limit it needs approval.
+Free units ("every 10 bought, 1 free") are listed on the line and do not change its price.
+
+Unit prices keep four decimals between steps; each line's amount without VAT and its VAT are
+rounded to the cent, half up; totals are the sums of the rounded lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from partnera.catalog.models import (
+    PriceList,
+    PriceListItem,
+    PriceListScope,
+    PricingPolicy,
+    PricingRule,
+    Product,
+    RuleKind,
+)
+from partnera.core.errors import ValidationFailed
+from partnera.core.money import BGN_PER_EUR, Currency, round_cents
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+UNIT_PRICE = Decimal("0.0001")
+MAX_QUANTITY = Decimal("99999999999")  # what OrderLine/OfferLine.quantity can hold
+MAX_LINES = 1000
+
+
+class PricingError(ValidationFailed):
+    code = "pricing_error"
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """What the manager asks for on one line."""
+
+    product_id: int
+    quantity: Decimal
+    manual_discount: Decimal = ZERO  # percent
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PriceStep:
+    """One step of a line's price: what applied, and the unit price after it."""
+
+    # list_price, converted, special, promotion, volume, adjustment, rebate, manual, free_units
+    code: str
+    label: str
+    unit_price: Decimal
+    percent: Decimal | None = None
+    rule_id: int | None = None
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code, "label": self.label, "unit_price": str(self.unit_price),
+            "percent": None if self.percent is None else str(self.percent),
+            "rule_id": self.rule_id, "detail": self.detail,
+        }
+
+
+@dataclass
+class PricedLine:
+    product: Product
+    description: str
+    quantity: Decimal
+    unit: str
+    list_price: Decimal
+    manual_discount: Decimal
+    unit_price: Decimal
+    free_units: Decimal
+    net_amount: Decimal
+    vat_rate: Decimal
+    vat_amount: Decimal
+    gross_amount: Decimal
+    steps: list[PriceStep]
+    needs_approval: bool
+
+    @property
+    def explanation(self) -> list[dict]:
+        return [step.as_dict() for step in self.steps]
+
+    @property
+    def discount_percent(self) -> Decimal:
+        """The whole reduction from the list price, in percent (for lists and the PDF)."""
+        if not self.list_price:
+            return ZERO
+        return ((self.list_price - self.unit_price) / self.list_price * HUNDRED).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class VatGroup:
+    rate: Decimal
+    base: Decimal
+    vat: Decimal
+
+
+@dataclass
+class PricedDocument:
+    currency: str
+    pricing_date: dt.date
+    lines: list[PricedLine]
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+    vat_groups: list[VatGroup]
+    max_manual_discount: Decimal
+    needs_approval: bool = field(default=False)
+
+
+# --- hooks other domains fill (registries, so catalog never imports them) ------------------------
+
+# (company, product, quantity, on_date) -> [(percent, label)]: e.g. the loyalty-tier discount the
+# marketing domain grants. Each adjustment becomes one step of the line's price.
+PriceAdjuster = Callable[[object, Product, Decimal, dt.date], list[tuple[Decimal, str]]]
+_adjusters: list[PriceAdjuster] = []
+
+# (company_id, rule, start, end) -> the quantity the client already bought that the rebate rule
+# counts (the orders domain registers it; without it only this document counts).
+VolumeSource = Callable[[int, PricingRule, dt.date | None, dt.date | None], Decimal]
+_volume_sources: list[VolumeSource] = []
+
+
+def register_price_adjuster(adjuster: PriceAdjuster) -> None:
+    if adjuster not in _adjusters:
+        _adjusters.append(adjuster)
+
+
+def register_volume_source(source: VolumeSource) -> None:
+    if source not in _volume_sources:
+        _volume_sources.append(source)
+
+
+# --- the engine ----------------------------------------------------------------------------------
+
+
+def pricing_policy() -> PricingPolicy:
+    policy = PricingPolicy.objects.order_by("pk").first()
+    return policy if policy is not None else PricingPolicy()
+
+
+def price_document(*, company, currency: str, on_date: dt.date,
+                   lines: Sequence[LineRequest]) -> PricedDocument:
+    """Price every line for `company` in `currency` as of `on_date`.
+
+    Raises PricingError with a message per line (`lines.<n>.product`, `lines.<n>.quantity`,
+    `lines.<n>.manual_discount`, n from 1) when a product is unknown or inactive, a quantity is not
+    positive, a discount is outside 0–100 % or no price list prices a product on that day.
+    A fixed number of queries whatever the number of lines.
+    """
+    if currency not in Currency.values:
+        raise PricingError(fields={"currency": [_("Choose EUR or BGN.")]})
+    if len(lines) > MAX_LINES:
+        raise PricingError(_("A document holds at most %(n)s lines.") % {"n": MAX_LINES})
+    errors: dict[str, list[str]] = {}
+    products = _products({line.product_id for line in lines if isinstance(line.product_id, int)})
+    for number, line in enumerate(lines, start=1):
+        _check_line(number, line, products, errors)
+    if errors:
+        raise PricingError(fields=errors)
+
+    list_prices = _list_prices(company, currency, on_date, products.values())
+    rules = _rules(company, on_date)
+    policy = pricing_policy()
+    rebates = _rebates_reached(company, rules, lines, products)
+
+    priced: list[PricedLine] = []
+    for number, line in enumerate(lines, start=1):
+        product = products[line.product_id]
+        base = list_prices.get(product.pk)
+        if base is None:
+            errors[f"lines.{number}.product"] = [
+                _("No price list valid on %(day)s prices %(product)s.")
+                % {"day": on_date.isoformat(), "product": product.name}]
+            continue
+        priced.append(_price_line(product, line, base, rules, rebates, company, currency, on_date,
+                                  policy.max_manual_discount))
+    if errors:
+        raise PricingError(fields=errors)
+    return _document(currency, on_date, priced, policy.max_manual_discount)
+
+
+def _check_line(number: int, line: LineRequest, products: dict[int, Product],
+                errors: dict[str, list[str]]) -> None:
+    if not isinstance(line.product_id, int) or line.product_id not in products:
+        errors[f"lines.{number}.product"] = [_("Choose an active product from the catalog.")]
+    quantity = line.quantity
+    if not isinstance(quantity, Decimal) or not quantity.is_finite() or quantity <= 0:
+        errors[f"lines.{number}.quantity"] = [_("The quantity must be more than zero.")]
+    elif quantity > MAX_QUANTITY or quantity.as_tuple().exponent < -3:  # type: ignore[operator]
+        errors[f"lines.{number}.quantity"] = [
+            _("Enter a quantity of at most %(max)s with up to three decimals.") % {"max": MAX_QUANTITY}]
+    discount = line.manual_discount
+    if (not isinstance(discount, Decimal) or not discount.is_finite() or discount < 0
+            or discount > HUNDRED or discount.as_tuple().exponent < -2):  # type: ignore[operator]
+        errors[f"lines.{number}.manual_discount"] = [
+            _("A discount is a percentage from 0 to 100 with up to two decimals.")]
+
+
+def _products(ids: set[int]) -> dict[int, Product]:
+    if not ids:
+        return {}
+    queryset = Product.objects.filter(pk__in=ids, active=True).select_related("vat_rate")
+    return {product.pk: product for product in queryset}
+
+
+def _list_prices(company, currency: str, on_date: dt.date,
+                 products: Iterable[Product]) -> dict[int, tuple[Decimal, PriceStep | None, str]]:
+    """product id → (unit price in `currency`, conversion step or None, price list name)."""
+    product_ids = [p.pk for p in products]
+    if not product_ids:
+        return {}
+    lists = PriceList.objects.filter(
+        Q(scope=PriceListScope.GENERAL) | Q(scope=PriceListScope.TIER, tier=company.tier)
+        | Q(scope=PriceListScope.CLIENT, company_id=company.pk),
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on_date),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on_date),
+        active=True,
+    )
+    specificity = {PriceListScope.CLIENT: 0, PriceListScope.TIER: 1, PriceListScope.GENERAL: 2}
+    items = (PriceListItem.objects.filter(price_list__in=lists, product_id__in=product_ids)
+             .select_related("price_list"))
+    best: dict[int, tuple[tuple, PriceListItem]] = {}
+    for item in items:
+        price_list = item.price_list
+        # Same currency first, then the most specific list, then the one that started last.
+        key = (price_list.currency != currency, specificity[PriceListScope(price_list.scope)],
+               -(price_list.valid_from or dt.date.min).toordinal(), -price_list.pk)
+        if item.product_id not in best or key < best[item.product_id][0]:
+            best[item.product_id] = (key, item)
+    prices: dict[int, tuple[Decimal, PriceStep | None, str]] = {}
+    for product_id, (_key, item) in best.items():
+        price, step = _in_currency(item.price, item.price_list.currency, currency)
+        prices[product_id] = (price, step, item.price_list.name)
+    return prices
+
+
+def _in_currency(price: Decimal, source: str, target: str) -> tuple[Decimal, PriceStep | None]:
+    if source == target:
+        return price, None
+    converted = price * BGN_PER_EUR if target == Currency.BGN else price / BGN_PER_EUR
+    converted = converted.quantize(UNIT_PRICE, rounding=ROUND_HALF_UP)
+    step = PriceStep("converted", _("Converted from %(source)s at %(rate)s") % {
+        "source": source, "rate": BGN_PER_EUR}, converted)
+    return converted, step
+
+
+def _rules(company, on_date: dt.date) -> list[PricingRule]:
+    return list(PricingRule.objects.filter(
+        Q(company__isnull=True) | Q(company_id=company.pk),
+        Q(tier="") | Q(tier=company.tier),
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on_date),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on_date),
+        active=True,
+    ).order_by("pk"))
+
+
+def _applies(rule: PricingRule, product: Product) -> bool:
+    return ((rule.product_id is None or rule.product_id == product.pk)
+            and (rule.line_id is None or rule.line_id == product.line_id)
+            and (rule.category_id is None or rule.category_id == product.category_id))
+
+
+def _rebates_reached(company, rules: list[PricingRule], lines: Sequence[LineRequest],
+                     products: dict[int, Product]) -> set[int]:
+    """The rebate rules whose volume the client reaches with this document."""
+    reached: set[int] = set()
+    for rule in rules:
+        if rule.kind != RuleKind.REBATE or not rule.period_volume or not rule.discount_percent:
+            continue
+        volume = sum((line.quantity for line in lines if _applies(rule, products[line.product_id])),
+                     ZERO)
+        for source in _volume_sources:
+            volume += source(company.pk, rule, rule.valid_from, rule.valid_to)
+        if volume >= rule.period_volume:
+            reached.add(rule.pk)
+    return reached
+
+
+def _discounted(price: Decimal, percent: Decimal) -> Decimal:
+    return (price * (HUNDRED - percent) / HUNDRED).quantize(UNIT_PRICE, rounding=ROUND_HALF_UP)
+
+
+def _price_line(product: Product, line: LineRequest, base: tuple[Decimal, PriceStep | None, str],
+                rules: list[PricingRule], rebates: set[int], company, currency: str,
+                on_date: dt.date, max_manual: Decimal) -> PricedLine:
+    list_price, conversion, list_name = base
+    price = list_price
+    steps = [PriceStep("list_price", list_name, list_price)]
+    if conversion is not None:
+        steps.insert(0, conversion)
+    applicable = [rule for rule in rules if _applies(rule, product)]
+    by_kind: dict[str, list[PricingRule]] = defaultdict(list)
+    for rule in applicable:
+        by_kind[rule.kind].append(rule)
+
+    # The client's special condition: the one that gives the lowest price.
+    special: tuple[Decimal, PricingRule] | None = None
+    for rule in by_kind[RuleKind.SPECIAL_CONDITION]:
+        if rule.fixed_price is not None:
+            candidate, _conv = _in_currency(rule.fixed_price, rule.currency, currency)
+        elif rule.discount_percent is not None:
+            candidate = _discounted(price, rule.discount_percent)
+        else:
+            continue
+        if special is None or candidate < special[0]:
+            special = (candidate, rule)
+    if special is not None:
+        price = special[0]
+        steps.append(PriceStep("special", special[1].name, price, special[1].discount_percent,
+                               special[1].pk))
+
+    promotion = _best(by_kind[RuleKind.PROMOTION], lambda rule: True)
+    if promotion is not None:
+        price = _discounted(price, promotion.discount_percent or ZERO)
+        steps.append(PriceStep("promotion", promotion.name, price, promotion.discount_percent,
+                               promotion.pk))
+
+    volume = _best(by_kind[RuleKind.VOLUME_DISCOUNT],
+                   lambda rule: rule.min_quantity is not None and line.quantity >= rule.min_quantity)
+    if volume is not None:
+        price = _discounted(price, volume.discount_percent or ZERO)
+        steps.append(PriceStep("volume", volume.name, price, volume.discount_percent, volume.pk,
+                               _("from %(quantity)s") % {"quantity": _plain(volume.min_quantity)}))
+
+    for adjuster in _adjusters:
+        for percent, label in adjuster(company, product, line.quantity, on_date):
+            percent = min(max(Decimal(percent), ZERO), HUNDRED)
+            price = _discounted(price, percent)
+            steps.append(PriceStep("adjustment", label, price, percent))
+
+    rebate = _best([rule for rule in by_kind[RuleKind.REBATE] if rule.pk in rebates], lambda rule: True)
+    if rebate is not None:
+        price = _discounted(price, rebate.discount_percent or ZERO)
+        steps.append(PriceStep("rebate", rebate.name, price, rebate.discount_percent, rebate.pk,
+                               _("volume of %(volume)s reached") % {"volume": _plain(rebate.period_volume)}))
+
+    if line.manual_discount:
+        price = _discounted(price, line.manual_discount)
+        steps.append(PriceStep("manual", _("Manual discount"), price, line.manual_discount))
+
+    free_units = ZERO
+    bonus = _best_free_units(by_kind[RuleKind.FREE_UNITS], line.quantity)
+    if bonus is not None:
+        rule, free_units = bonus
+        steps.append(PriceStep("free_units", rule.name, price, None, rule.pk,
+                               _("%(free)s free") % {"free": _plain(free_units)}))
+
+    vat_rate = product.vat_rate.rate
+    net = round_cents(price * line.quantity)
+    vat = round_cents(net * vat_rate / HUNDRED)
+    return PricedLine(
+        product=product, description=line.description or product.name, quantity=line.quantity,
+        unit=product.unit, list_price=list_price, manual_discount=line.manual_discount,
+        unit_price=price, free_units=free_units, net_amount=net, vat_rate=vat_rate, vat_amount=vat,
+        gross_amount=net + vat, steps=steps, needs_approval=line.manual_discount > max_manual,
+    )
+
+
+def _best(rules: list[PricingRule], reached: Callable[[PricingRule], bool]) -> PricingRule | None:
+    """The rule with the largest discount among those reached (the first one on a tie)."""
+    best: PricingRule | None = None
+    for rule in rules:
+        if rule.discount_percent is None or not reached(rule):
+            continue
+        if best is None or rule.discount_percent > (best.discount_percent or ZERO):
+            best = rule
+    return best
+
+
+def _best_free_units(rules: list[PricingRule], quantity: Decimal) -> tuple[PricingRule, Decimal] | None:
+    best: tuple[PricingRule, Decimal] | None = None
+    for rule in rules:
+        if not rule.min_quantity or not rule.free_units or quantity < rule.min_quantity:
+            continue
+        try:
+            times = (quantity / rule.min_quantity).to_integral_value(rounding=ROUND_FLOOR)
+        except InvalidOperation:
+            continue
+        free = times * rule.free_units
+        if best is None or free > best[1]:
+            best = (rule, free)
+    return best
+
+
+def _plain(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _document(currency: str, on_date: dt.date, lines: list[PricedLine],
+              max_manual: Decimal) -> PricedDocument:
+    groups: dict[Decimal, VatGroup] = {}
+    for line in lines:
+        group = groups.setdefault(line.vat_rate, VatGroup(line.vat_rate, ZERO, ZERO))
+        group.base += line.net_amount
+        group.vat += line.vat_amount
+    net = sum((line.net_amount for line in lines), ZERO)
+    vat = sum((line.vat_amount for line in lines), ZERO)
+    return PricedDocument(
+        currency=currency, pricing_date=on_date, lines=lines, net_total=round_cents(net),
+        vat_total=round_cents(vat), gross_total=round_cents(net + vat),
+        vat_groups=sorted(groups.values(), key=lambda g: -g.rate), max_manual_discount=max_manual,
+        needs_approval=any(line.needs_approval for line in lines),
+    )

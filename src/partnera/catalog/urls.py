@@ -1,0 +1,4 @@
+"""/catalog/: the web pages of this domain."""
+
+app_name = "catalog"
+urlpatterns: list = []

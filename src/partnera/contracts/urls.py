@@ -1,0 +1,4 @@
+"""/contracts/: the web pages of this domain."""
+
+app_name = "contracts"
+urlpatterns: list = []

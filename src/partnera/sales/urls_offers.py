@@ -1,0 +1,3 @@
+"""/sales/offers/: offers (quotes) made from deals."""
+
+urlpatterns: list = []

@@ -143,6 +143,11 @@ class ContractVersion(models.Model):
         return f"{self.contract_id} v{self.number}"
 
 
+def document_path(instance: ContractDocument, filename: str) -> str:
+    # Stored under a random name: the user's file name is data, never a path.
+    return f"contracts/{instance.contract_id}/{instance.storage_key}"
+
+
 class ContractDocument(BusinessRecord):
     """A file that belongs to a contract: the signed scan, an annex, a protocol. Stored like a
     client attachment (content-addressed under PARTNERA_HOME), never served inline."""
@@ -151,6 +156,7 @@ class ContractDocument(BusinessRecord):
                                  verbose_name=_("contract"))
     kind = models.ForeignKey(DocumentKind, on_delete=models.PROTECT, related_name="documents",
                              verbose_name=_("kind"))
+    file = models.FileField(_("file"), upload_to=document_path, max_length=300)
     storage_key = models.CharField(max_length=64, editable=False)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100)

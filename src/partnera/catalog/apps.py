@@ -6,3 +6,8 @@ class CatalogConfig(AppConfig):
     name = "partnera.catalog"
     label = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self) -> None:
+        from partnera.catalog import registry
+
+        registry.register()

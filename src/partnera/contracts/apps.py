@@ -6,3 +6,8 @@ class ContractsConfig(AppConfig):
     name = "partnera.contracts"
     label = "contracts"
     verbose_name = _("Contracts")
+
+    def ready(self) -> None:
+        from partnera.contracts import registry
+
+        registry.register()

@@ -6,3 +6,8 @@ class OrdersConfig(AppConfig):
     name = "partnera.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        from partnera.orders import registry
+
+        registry.register()

@@ -86,8 +86,12 @@ def _seeded_defaults(request):
     from django.conf import settings
 
     from partnera.activities.defaults import install_defaults as install_cadences
+    from partnera.catalog.defaults import install_defaults as install_catalog
+    from partnera.contracts.defaults import install_defaults as install_contract_types
     from partnera.sales.defaults import install_defaults as install_pipelines
 
     install_pipelines(apps, settings.LANGUAGE_CODE)
     install_cadences(apps)
+    install_contract_types(apps, settings.LANGUAGE_CODE)
+    install_catalog(apps, settings.LANGUAGE_CODE)
 

@@ -23,6 +23,8 @@ commands:
   createuser   create a user:  partnera createuser USERNAME --role ROLE
   token        API tokens:  partnera token create USER  |  token revoke USER PREFIX  |  token list USER
   duplicates   likely duplicate companies: count them, or find them all again  [--rebuild]
+  contracts    contracts expire: expire (or renew automatically) contracts past their end
+               [--today YYYY-MM-DD] [--enqueue]  (run it daily)
   import       import a file:  partnera import companies|contacts FILE --user USERNAME
                [--dry-run] [--update] [--key eik|vat|email|name_city] [--mapping NAME]
   export       export what a user sees:  partnera export companies|contacts FILE --user USERNAME

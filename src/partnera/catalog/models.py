@@ -107,6 +107,9 @@ class Product(BusinessRecord):
                                  verbose_name=_("VAT rate"))
     description = models.TextField(_("description"), max_length=4000, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # The code and both names folded to one Latin key (core.translit.search_key), kept by the
+    # services: the product lists and pickers match what was typed in either script.
+    search_text = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta:
         ordering = ["name", "id"]

@@ -37,6 +37,7 @@ from partnera.catalog.models import (
     PricingRule,
     Product,
     RuleKind,
+    VatRate,
 )
 from partnera.core.errors import ValidationFailed
 from partnera.core.money import BGN_PER_EUR, Currency, round_cents
@@ -186,8 +187,10 @@ def price_document(*, company, currency: str, on_date: dt.date,
     list_prices = _list_prices(company, currency, on_date, products.values())
     rules = _rules(company, on_date)
     policy = pricing_policy()
-    rebates = _rebates_reached(company, rules, lines, products)
+    rules_for = _rule_finder(rules)
+    rebates = _rebates_reached(company, rules, lines, products, rules_for)
 
+    texts = _texts()
     priced: list[PricedLine] = []
     for number, line in enumerate(lines, start=1):
         product = products[line.product_id]
@@ -197,8 +200,8 @@ def price_document(*, company, currency: str, on_date: dt.date,
                 _("No price list valid on %(day)s prices %(product)s.")
                 % {"day": on_date.isoformat(), "product": product.name}]
             continue
-        priced.append(_price_line(product, line, base, rules, rebates, company, currency, on_date,
-                                  policy.max_manual_discount))
+        priced.append(_price_line(product, line, base, rules_for(product), rebates, company,
+                                  currency, on_date, policy.max_manual_discount, texts))
     if errors:
         raise PricingError(fields=errors)
     return _document(currency, on_date, priced, policy.max_manual_discount)
@@ -222,40 +225,61 @@ def _check_line(number: int, line: LineRequest, products: dict[int, Product],
 
 
 def _products(ids: set[int]) -> dict[int, Product]:
+    """The live active products asked for, each with its VAT rate (read once per rate, not joined
+    per product: a 200-line document has a handful of rates)."""
+    ids = {pk for pk in ids if 0 < pk < 2**63}
     if not ids:
         return {}
-    queryset = Product.objects.filter(pk__in=ids, active=True).select_related("vat_rate")
-    return {product.pk: product for product in queryset}
+    products = {product.pk: product
+                for product in Product.objects.filter(pk__in=ids, active=True).order_by()}
+    rates = VatRate.objects.order_by().in_bulk({product.vat_rate_id for product in products.values()})
+    cache = Product._meta.get_field("vat_rate")
+    for product in products.values():
+        cache.set_cached_value(product, rates[product.vat_rate_id])  # type: ignore[attr-defined]
+    return products
 
 
 def _list_prices(company, currency: str, on_date: dt.date,
-                 products: Iterable[Product]) -> dict[int, tuple[Decimal, PriceStep | None, str]]:
-    """product id → (unit price in `currency`, conversion step or None, price list name)."""
+                 products: Iterable[Product]) -> dict[int, tuple[Decimal, list[PriceStep]]]:
+    """product id → (unit price in `currency`, the steps that found it: the list price as the list
+    gives it, then its conversion when the list is in the other currency).
+
+    Two statements read as tuples (no model per price: a 200-line document meets hundreds):
+    the few lists that apply to the client on the day, then their prices of these products."""
     product_ids = [p.pk for p in products]
     if not product_ids:
         return {}
-    lists = PriceList.objects.filter(
+    lists = {row[0]: row for row in PriceList.objects.filter(
         Q(scope=PriceListScope.GENERAL) | Q(scope=PriceListScope.TIER, tier=company.tier)
         | Q(scope=PriceListScope.CLIENT, company_id=company.pk),
         Q(valid_from__isnull=True) | Q(valid_from__lte=on_date),
         Q(valid_to__isnull=True) | Q(valid_to__gte=on_date),
         active=True,
-    )
-    specificity = {PriceListScope.CLIENT: 0, PriceListScope.TIER: 1, PriceListScope.GENERAL: 2}
-    items = (PriceListItem.objects.filter(price_list__in=lists, product_id__in=product_ids)
-             .select_related("price_list"))
-    best: dict[int, tuple[tuple, PriceListItem]] = {}
-    for item in items:
-        price_list = item.price_list
-        # Same currency first, then the most specific list, then the one that started last.
-        key = (price_list.currency != currency, specificity[PriceListScope(price_list.scope)],
-               -(price_list.valid_from or dt.date.min).toordinal(), -price_list.pk)
-        if item.product_id not in best or key < best[item.product_id][0]:
-            best[item.product_id] = (key, item)
-    prices: dict[int, tuple[Decimal, PriceStep | None, str]] = {}
-    for product_id, (_key, item) in best.items():
-        price, step = _in_currency(item.price, item.price_list.currency, currency)
-        prices[product_id] = (price, step, item.price_list.name)
+    ).order_by().values_list("id", "name", "currency", "scope", "valid_from")}
+    if not lists:
+        return {}
+    specificity: dict[str, int] = {PriceListScope.CLIENT: 0, PriceListScope.TIER: 1,
+                                   PriceListScope.GENERAL: 2}
+    # Same currency first, then the most specific list, then the one that started last.
+    rank = {pk: (list_currency != currency, specificity[scope],
+                 -(valid_from or dt.date.min).toordinal(), -pk)
+            for pk, _name, list_currency, scope, valid_from in lists.values()}
+    best: dict[int, tuple[tuple, int, Decimal]] = {}
+    for product_id, price, list_id in PriceListItem.objects.filter(
+            price_list_id__in=list(lists), product_id__in=product_ids).order_by().values_list(
+            "product_id", "price", "price_list_id"):  # no ordering: the model's would join
+        key = rank[list_id]
+        if product_id not in best or key < best[product_id][0]:
+            best[product_id] = (key, list_id, price)
+    prices: dict[int, tuple[Decimal, list[PriceStep]]] = {}
+    for product_id, (_key, list_id, list_price) in best.items():
+        _pk, name, source, _scope, _from = lists[list_id]
+        price, step = _in_currency(list_price, source, currency)
+        if step is None:
+            steps = [PriceStep("list_price", name, price)]
+        else:  # the list's own price in its currency (named in `detail`), then the conversion
+            steps = [PriceStep("list_price", name, list_price, detail=source), step]
+        prices[product_id] = (price, steps)
     return prices
 
 
@@ -279,21 +303,45 @@ def _rules(company, on_date: dt.date) -> list[PricingRule]:
     ).order_by("pk"))
 
 
+def _rule_finder(rules: list[PricingRule]) -> Callable[[Product], dict[str, list[PricingRule]]]:
+    """product → the rules that apply to it, by kind. Products of the same line and category
+    that no rule names share the answer (worked out once, not once per line)."""
+    named = {rule.product_id for rule in rules if rule.product_id is not None}
+    found: dict[tuple, dict[str, list[PricingRule]]] = {}
+
+    def rules_for(product: Product) -> dict[str, list[PricingRule]]:
+        key = (product.id if product.id in named else None, product.line_id, product.category_id)
+        by_kind = found.get(key)
+        if by_kind is None:
+            by_kind = defaultdict(list)
+            for rule in rules:
+                if _applies(rule, product):
+                    by_kind[rule.kind].append(rule)
+            found[key] = by_kind
+        return by_kind
+
+    return rules_for
+
+
 def _applies(rule: PricingRule, product: Product) -> bool:
-    return ((rule.product_id is None or rule.product_id == product.pk)
+    return ((rule.product_id is None or rule.product_id == product.id)
             and (rule.line_id is None or rule.line_id == product.line_id)
             and (rule.category_id is None or rule.category_id == product.category_id))
 
 
 def _rebates_reached(company, rules: list[PricingRule], lines: Sequence[LineRequest],
-                     products: dict[int, Product]) -> set[int]:
+                     products: dict[int, Product],
+                     rules_for: Callable[[Product], dict[str, list[PricingRule]]]) -> set[int]:
     """The rebate rules whose volume the client reaches with this document."""
+    in_document: dict[int, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        for rule in rules_for(products[line.product_id]).get(RuleKind.REBATE, ()):
+            in_document[rule.pk] += line.quantity
     reached: set[int] = set()
     for rule in rules:
         if rule.kind != RuleKind.REBATE or not rule.period_volume or not rule.discount_percent:
             continue
-        volume = sum((line.quantity for line in lines if _applies(rule, products[line.product_id])),
-                     ZERO)
+        volume = in_document.get(rule.pk, ZERO)
         for source in _volume_sources:
             volume += source(company.pk, rule, rule.valid_from, rule.valid_to)
         if volume >= rule.period_volume:
@@ -305,22 +353,24 @@ def _discounted(price: Decimal, percent: Decimal) -> Decimal:
     return (price * (HUNDRED - percent) / HUNDRED).quantize(UNIT_PRICE, rounding=ROUND_HALF_UP)
 
 
-def _price_line(product: Product, line: LineRequest, base: tuple[Decimal, PriceStep | None, str],
-                rules: list[PricingRule], rebates: set[int], company, currency: str,
-                on_date: dt.date, max_manual: Decimal) -> PricedLine:
-    list_price, conversion, list_name = base
+def _texts() -> dict[str, str]:
+    """The step texts in the active language, translated once per document (not per line)."""
+    return {"from": _("from %(quantity)s"), "reached": _("volume of %(volume)s reached"),
+            "manual": _("Manual discount"), "free": _("%(free)s free")}
+
+
+def _price_line(product: Product, line: LineRequest, base: tuple[Decimal, list[PriceStep]],
+                rules: dict[str, list[PricingRule]], rebates: set[int], company, currency: str,
+                on_date: dt.date, max_manual: Decimal, texts: dict[str, str]) -> PricedLine:
+    """One line's price, step by step. `rules`: those that apply to the product, by kind."""
+    list_price, found = base
     price = list_price
-    steps = [PriceStep("list_price", list_name, list_price)]
-    if conversion is not None:
-        steps.insert(0, conversion)
-    applicable = [rule for rule in rules if _applies(rule, product)]
-    by_kind: dict[str, list[PricingRule]] = defaultdict(list)
-    for rule in applicable:
-        by_kind[rule.kind].append(rule)
+    steps = list(found)
+    by_kind = rules
 
     # The client's special condition: the one that gives the lowest price.
     special: tuple[Decimal, PricingRule] | None = None
-    for rule in by_kind[RuleKind.SPECIAL_CONDITION]:
+    for rule in by_kind.get(RuleKind.SPECIAL_CONDITION, []):
         if rule.fixed_price is not None:
             candidate, _conv = _in_currency(rule.fixed_price, rule.currency, currency)
         elif rule.discount_percent is not None:
@@ -334,18 +384,18 @@ def _price_line(product: Product, line: LineRequest, base: tuple[Decimal, PriceS
         steps.append(PriceStep("special", special[1].name, price, special[1].discount_percent,
                                special[1].pk))
 
-    promotion = _best(by_kind[RuleKind.PROMOTION], lambda rule: True)
+    promotion = _best(by_kind.get(RuleKind.PROMOTION, []), lambda rule: True)
     if promotion is not None:
         price = _discounted(price, promotion.discount_percent or ZERO)
         steps.append(PriceStep("promotion", promotion.name, price, promotion.discount_percent,
                                promotion.pk))
 
-    volume = _best(by_kind[RuleKind.VOLUME_DISCOUNT],
+    volume = _best(by_kind.get(RuleKind.VOLUME_DISCOUNT, []),
                    lambda rule: rule.min_quantity is not None and line.quantity >= rule.min_quantity)
     if volume is not None:
         price = _discounted(price, volume.discount_percent or ZERO)
         steps.append(PriceStep("volume", volume.name, price, volume.discount_percent, volume.pk,
-                               _("from %(quantity)s") % {"quantity": _plain(volume.min_quantity)}))
+                               texts["from"] % {"quantity": _plain(volume.min_quantity)}))
 
     for adjuster in _adjusters:
         for percent, label in adjuster(company, product, line.quantity, on_date):
@@ -353,22 +403,23 @@ def _price_line(product: Product, line: LineRequest, base: tuple[Decimal, PriceS
             price = _discounted(price, percent)
             steps.append(PriceStep("adjustment", label, price, percent))
 
-    rebate = _best([rule for rule in by_kind[RuleKind.REBATE] if rule.pk in rebates], lambda rule: True)
+    rebate = _best([rule for rule in by_kind.get(RuleKind.REBATE, []) if rule.pk in rebates],
+                   lambda rule: True)
     if rebate is not None:
         price = _discounted(price, rebate.discount_percent or ZERO)
         steps.append(PriceStep("rebate", rebate.name, price, rebate.discount_percent, rebate.pk,
-                               _("volume of %(volume)s reached") % {"volume": _plain(rebate.period_volume)}))
+                               texts["reached"] % {"volume": _plain(rebate.period_volume)}))
 
     if line.manual_discount:
         price = _discounted(price, line.manual_discount)
-        steps.append(PriceStep("manual", _("Manual discount"), price, line.manual_discount))
+        steps.append(PriceStep("manual", texts["manual"], price, line.manual_discount))
 
     free_units = ZERO
-    bonus = _best_free_units(by_kind[RuleKind.FREE_UNITS], line.quantity)
+    bonus = _best_free_units(by_kind.get(RuleKind.FREE_UNITS, []), line.quantity)
     if bonus is not None:
         rule, free_units = bonus
         steps.append(PriceStep("free_units", rule.name, price, None, rule.pk,
-                               _("%(free)s free") % {"free": _plain(free_units)}))
+                               texts["free"] % {"free": _plain(free_units)}))
 
     vat_rate = product.vat_rate.rate
     net = round_cents(price * line.quantity)

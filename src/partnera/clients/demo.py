@@ -17,6 +17,7 @@ the demo again adds more companies and never duplicates people.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -32,6 +33,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from django.db import connections, router, transaction
+from django.db.models import QuerySet
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 from stdnum.bg import vat as bg_vat
@@ -590,6 +592,22 @@ _demo_hooks: dict[str, DemoHook] = {}
 
 def register_demo_hook(name: str, hook: DemoHook) -> None:
     _demo_hooks[name] = hook
+
+
+@contextlib.contextmanager
+def happened_at(moment: dt.datetime) -> Iterator[None]:
+    """Date the audit entries the services write inside the block at `moment`: the demo calls the
+    services today for things that happened months ago (an order received in spring, its
+    deliveries, a contract signed last year), and the timelines read those entries' times.
+
+    The audit log is append-only for the application (AuditQuerySet refuses updates); the demo is
+    the one exception, like its bulk writer that inserts entries dated when the record was made:
+    only the entries just written in this block, by this run, in its still uncommitted
+    transaction, get their time — nothing another process wrote, nothing already committed."""
+    channel = current().channel
+    last = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    yield
+    QuerySet(model=AuditEntry).filter(pk__gt=last, channel=channel).update(at=moment)
 
 
 def after_all(connection: Any) -> None:

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,6 +66,7 @@ from partnera.core.models import AuditEntry, RecordShare
 from partnera.core.records import bump_version
 from partnera.core.roles import Role
 from partnera.core.search import search_index_update
+from partnera.core.uploads import check_upload
 from partnera.core.visibility import (
     can_assign,
     can_change,
@@ -94,29 +94,6 @@ CONTACT_FIELDS = [
 AUDITED_CONTACT_FIELDS = [*CONTACT_FIELDS, "company_id"]
 def EIK_TAKEN() -> str:
     return _("A company with this EIK is already in the client base.")
-
-
-ALLOWED_UPLOADS = {
-    # extension: (content types, leading bytes that the file must start with, or None)
-    "pdf": ({"application/pdf"}, (b"%PDF-",)),
-    "png": ({"image/png"}, (b"\x89PNG\r\n\x1a\n",)),
-    "jpg": ({"image/jpeg"}, (b"\xff\xd8\xff",)),
-    "jpeg": ({"image/jpeg"}, (b"\xff\xd8\xff",)),
-    "gif": ({"image/gif"}, (b"GIF87a", b"GIF89a")),
-    "docx": ({"application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-             (b"PK\x03\x04",)),
-    "xlsx": ({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-             (b"PK\x03\x04",)),
-    "pptx": ({"application/vnd.openxmlformats-officedocument.presentationml.presentation"},
-             (b"PK\x03\x04",)),
-    "odt": ({"application/vnd.oasis.opendocument.text"}, (b"PK\x03\x04",)),
-    "ods": ({"application/vnd.oasis.opendocument.spreadsheet"}, (b"PK\x03\x04",)),
-    "doc": ({"application/msword"}, (b"\xd0\xcf\x11\xe0",)),
-    "xls": ({"application/vnd.ms-excel"}, (b"\xd0\xcf\x11\xe0",)),
-    "txt": ({"text/plain"}, None),
-    "csv": ({"text/csv"}, None),
-    "eml": ({"message/rfc822"}, None),
-}
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -640,42 +617,13 @@ def note_restore(*, actor, note: Note) -> Note:
 
 # --- attachments ---------------------------------------------------------------------------------
 
-def _check_upload(upload: UploadedFile) -> tuple[str, str]:
-    from django.conf import settings
-
-    name = (upload.name or "").replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if not name or len(name) > 255:
-        raise ValidationFailed(fields={"file": [_("The file needs a name of at most 255 characters.")]})
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ALLOWED_UPLOADS:
-        allowed = ", ".join(sorted(ALLOWED_UPLOADS))
-        raise ValidationFailed(fields={"file": [
-            _("Files of this type are not accepted. Accepted: %(types)s.") % {"types": allowed}]})
-    if upload.size is None or upload.size == 0:
-        raise ValidationFailed(fields={"file": [_("The file is empty.")]})
-    if upload.size > settings.PARTNERA_MAX_UPLOAD_BYTES:
-        raise ValidationFailed(fields={"file": [
-            _("The file is larger than %(limit)s.")
-            % {"limit": filesizeformat(settings.PARTNERA_MAX_UPLOAD_BYTES)}]})
-    content_types, signatures = ALLOWED_UPLOADS[extension]
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if signatures and not any(head.startswith(sig) for sig in signatures):
-        raise ValidationFailed(fields={"file": [
-            _("The file's content does not match its “.%(ext)s” extension.") % {"ext": extension}]})
-    if signatures is None and b"\x00" in head:
-        raise ValidationFailed(fields={"file": [_("This does not look like a text file.")]})
-    return name, sorted(content_types)[0]
-
-
 @transaction.atomic
 def attachment_add(*, actor, company: Company, upload: UploadedFile, description: str = "") -> Attachment:
     _require_visible(actor, company)
     if not can_change(actor, company):
         raise PermissionDenied()
-    name, content_type = _check_upload(upload)
-    assert upload.size is not None  # _check_upload turns away a file without a size
+    name, content_type = check_upload(upload)  # which files: partnera.core.uploads
+    assert upload.size is not None  # check_upload turns away a file without a size
     try:
         description = _text(description)
     except ValidationError as exc:

@@ -12,6 +12,7 @@ from partnera.core.api import api_urlpatterns, create_api
 from partnera.core.search_api import router as search_router
 from partnera.imports.api import router as imports_router
 from partnera.orders.api import router as orders_router
+from partnera.orders.api_performance import router as order_performance_router
 from partnera.people.api import router as people_router
 from partnera.sales.api import router as sales_router
 from partnera.sales.api_leads import router as leads_router
@@ -23,7 +24,8 @@ api = create_api([("/", client_exports_router), ("/", duplicates_router), ("/", 
                   ("/", people_router), ("/imports", imports_router), ("/", search_router),
                   ("/", sales_router), ("/", leads_router), ("/", activities_router),
                   ("/", calendar_router), ("/", my_day_router), ("/", catalog_router),
-                  ("/", offers_router), ("/", contracts_router), ("/", orders_router)])
+                  ("/", offers_router), ("/", contracts_router),
+                  ("/", order_performance_router), ("/", orders_router)])
 
 app_name = "api"
 urlpatterns = api_urlpatterns(api)

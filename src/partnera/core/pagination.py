@@ -35,6 +35,8 @@ class Page:
 def _encode(value: Any, pk: int, backwards: bool = False) -> str:
     if isinstance(value, dt.datetime):
         value = {"dt": value.isoformat()}
+    elif isinstance(value, dt.date):  # a date sort field: its DateField reads the text back
+        value = value.isoformat()
     raw = json.dumps([value, pk, backwards], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

@@ -5,21 +5,43 @@ No network: WeasyPrint may only fetch data: URLs and the app's own static files.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def _local_only_fetcher(url: str, timeout: int = 10, ssl_context=None):
-    from weasyprint.urls import default_url_fetcher
-
+def _local_url(url: str) -> str:
+    """What WeasyPrint may read for `url`: a data: URL as it is, a `static:` path as the file it
+    names among the app's static files; anything else is refused (ValueError)."""
     if url.startswith("data:"):
-        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+        return url
     if url.startswith("static:"):
         path = finders.find(url.removeprefix("static:").lstrip("/"))
-        if path:
-            return default_url_fetcher(f"file://{path}", timeout=timeout, ssl_context=ssl_context)
+        if isinstance(path, str):
+            return Path(path).as_uri()
     raise ValueError(f"PDF documents do not load outside resources: {url[:80]}")
+
+
+def _local_only_fetcher():
+    """A URL fetcher that reads only what `_local_url` allows. WeasyPrint 70 takes a fetcher
+    object (weasyprint.urls.URLFetcher); earlier versions a function."""
+    from weasyprint import urls
+
+    fetcher_class = getattr(urls, "URLFetcher", None)
+    if fetcher_class is not None:
+        class LocalOnlyFetcher(fetcher_class):  # type: ignore[misc, valid-type]
+            def fetch(self, url, headers=None):
+                return super().fetch(_local_url(url), headers)
+
+        return LocalOnlyFetcher()
+
+    def fetch(url: str, timeout: int = 10, ssl_context=None):
+        return urls.default_url_fetcher(_local_url(url), timeout=timeout,  # type: ignore[attr-defined]
+                                        ssl_context=ssl_context)
+
+    return fetch
 
 
 def render_pdf(*, template_name: str, context: dict, language: str) -> bytes:
@@ -31,4 +53,4 @@ def render_pdf(*, template_name: str, context: dict, language: str) -> bytes:
 
     with translation.override(language):
         html = render_to_string(template_name, context)
-    return HTML(string=html, url_fetcher=_local_only_fetcher, base_url="static:/").write_pdf()
+    return HTML(string=html, url_fetcher=_local_only_fetcher(), base_url="static:/").write_pdf()

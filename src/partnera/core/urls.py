@@ -1,12 +1,13 @@
 from django.urls import path
 
-from partnera.core import notification_views, views
+from partnera.core import notification_views, organisation_views, views
 
 app_name = "core"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("settings/our-company/", organisation_views.organisation, name="organisation"),
     path("notifications/", notification_views.notifications, name="notifications"),
     path("notifications/bell/", notification_views.notification_bell, name="notification_bell"),
     path("notifications/read-all/", notification_views.notification_read_all,

@@ -110,7 +110,10 @@ def visible_branches(user, *, root: str = "", record_type: str = "clients.compan
     if scope.member_ids:
         branches.append(Q(**{f"{root}owner_id__in": scope.member_ids}))
     if scope.role == Role.DEPARTMENT:
-        branches.extend(rule(user, root, record_type) for rule in _department_rules)
+        # A rule that grants nothing for this record type is no branch (an empty IN cannot be
+        # compiled into the per-grant SQL that lists and the search build).
+        granted = (rule(user, root, record_type) for rule in _department_rules)
+        branches.extend(q for q in granted if q != NOTHING)
     return branches
 
 

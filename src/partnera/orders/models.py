@@ -58,6 +58,8 @@ class Order(BusinessRecord):
     channel = models.CharField(_("received through"), max_length=8, choices=OrderChannel.choices,
                                default=OrderChannel.UI)
     received_on = models.DateField(_("received on"))
+    # The delivery date the client asked for; each line's promised date starts from it.
+    requested_date = models.DateField(_("requested delivery date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=18, choices=OrderStatus.choices,
                               default=OrderStatus.RECEIVED)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices,
@@ -69,6 +71,8 @@ class Order(BusinessRecord):
     delivery_address = models.CharField(_("delivery address"), max_length=500, blank=True)
     note = models.TextField(_("note"), max_length=4000, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), max_length=2000, blank=True)
+    # Why a partly delivered order was closed without the rest (it then counts as not in full).
+    close_reason = models.TextField(_("reason for closing short"), max_length=2000, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Set once the owner and departments were alerted that the order is late (one alert per order).
     late_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -96,6 +100,10 @@ class OrderLine(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("product"))
+    # The offer line it was copied from (priced as offered), kept so an edit keeps that price.
+    offer_line = models.ForeignKey("sales.OfferLine", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("offer line"))
     description = models.CharField(_("description"), max_length=300, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
     unit = models.CharField(_("unit"), max_length=10)

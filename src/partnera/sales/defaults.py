@@ -1,6 +1,7 @@
 """What a new installation starts with: the default pipeline (the mission's work cycle), a
-key-account growth and a renewals pipeline, and the managed lists of reasons. Names are stored in
-the installation's language (they are data an administrator renames, not interface text)."""
+key-account growth and a renewals pipeline, and the managed lists of reasons (a deal lost, a lead
+disqualified, an offer rejected). Names are stored in the installation's language (they are data
+an administrator renames, not interface text)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,19 @@ DISQUALIFY_REASONS = [
     pgettext_lazy("sales seed", "Spam"),
     pgettext_lazy("sales seed", "Other"),
 ]
+OFFER_REJECTED_REASONS = [
+    pgettext_lazy("sales seed", "Price too high"),
+    pgettext_lazy("sales seed", "Chose a competitor"),
+    pgettext_lazy("sales seed", "Terms not acceptable"),
+    pgettext_lazy("sales seed", "No budget"),
+    pgettext_lazy("sales seed", "Project postponed"),
+    pgettext_lazy("sales seed", "Other"),
+]
+REASONS = [
+    ("deal_lost", LOST_REASONS),
+    ("lead_disqualified", DISQUALIFY_REASONS),
+    ("offer_rejected", OFFER_REJECTED_REASONS),
+]
 
 
 def install_defaults(apps, language: str) -> None:
@@ -80,7 +94,9 @@ def install_defaults(apps, language: str) -> None:
                         probability=probability, outcome=outcome, usual_days=days)
                     rule_model.objects.bulk_create(
                         [rule_model(stage=stage, requirement=r) for r in rules])
-        if not reason_model.objects.exists():
-            for kind, names in (("deal_lost", LOST_REASONS), ("lead_disqualified", DISQUALIFY_REASONS)):
+        # Each managed list once: a list added by a later release (offer rejections) is seeded on
+        # an installation whose other lists the administrator already keeps.
+        for kind, names in REASONS:
+            if not reason_model.objects.filter(kind=kind).exists():
                 reason_model.objects.bulk_create(
                     [reason_model(kind=kind, name=_(n), position=i) for i, n in enumerate(names)])

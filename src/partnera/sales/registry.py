@@ -41,3 +41,7 @@ def register() -> None:
     from partnera.sales import myday
 
     myday.register_home_panels()
+    # Offers: panels on the deal and company pages, both timelines, the approvals in "My day".
+    from partnera.sales.offers import registry as offers_registry
+
+    offers_registry.register()

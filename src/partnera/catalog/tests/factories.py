@@ -16,6 +16,7 @@ from partnera.catalog.models import (
     RuleKind,
     VatRate,
 )
+from partnera.core.translit import search_key
 
 
 def vat_rate(rate: str = "20") -> VatRate:
@@ -50,6 +51,8 @@ class ProductFactory(factory.django.DjangoModelFactory):
     category = None
     unit = "piece"
     vat_rate = factory.LazyFunction(vat_rate)
+    # What the services keep for search (catalog.services.product_search_text).
+    search_text = factory.LazyAttribute(lambda p: search_key(f"{p.code} {p.name} {p.name_en}"))
 
 
 class PriceListFactory(factory.django.DjangoModelFactory):

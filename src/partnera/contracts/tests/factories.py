@@ -37,7 +37,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contract
 
-    number = factory.Sequence(lambda n: f"2026-{n:04d}")
+    number = factory.Sequence(lambda n: f"T-{n:05d}")  # never a number of the real series
     title = factory.Sequence(lambda n: f"Рамков договор {n}")
     contract_type = factory.SubFactory(ContractTypeFactory)
     owner = None

@@ -23,7 +23,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
         model = Department
         django_get_or_create = ("name",)
 
-    name = factory.LazyAttribute(lambda o: DepartmentKind(o.kind).label)
+    name = factory.LazyAttribute(lambda o: str(DepartmentKind(o.kind).label))
     kind = DepartmentKind.LOGISTICS
 
 

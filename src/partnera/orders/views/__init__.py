@@ -1,0 +1,1 @@
+"""Order pages (a package: orders.py, deliveries.py, panels.py; performance pages beside them)."""

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partnera.core.models import BusinessRecord
 from partnera.core.money import DEFAULT_CURRENCY, Currency
@@ -71,19 +72,21 @@ class VatRate(models.Model):
 
 
 class Unit(models.TextChoices):
-    PIECE = "piece", _("piece")
-    PACK = "pack", _("pack")
-    BOX = "box", _("box")
-    PALLET = "pallet", _("pallet")
-    KG = "kg", _("kg")
-    TONNE = "t", _("tonne")
-    LITRE = "l", _("litre")
-    METRE = "m", _("metre")
-    SQUARE_METRE = "m2", _("m²")
-    HOUR = "hour", _("hour")
-    DAY = "day", _("day")
-    MONTH = "month", _("month")
-    SERVICE = "service", _("service")
+    """Units of measure, labelled as they are printed after a quantity ("100 pcs")."""
+
+    PIECE = "piece", pgettext_lazy("unit", "pcs")
+    PACK = "pack", pgettext_lazy("unit", "pk")
+    BOX = "box", pgettext_lazy("unit", "box")
+    PALLET = "pallet", pgettext_lazy("unit", "plt")
+    KG = "kg", pgettext_lazy("unit", "kg")
+    TONNE = "t", pgettext_lazy("unit", "t")
+    LITRE = "l", pgettext_lazy("unit", "l")
+    METRE = "m", pgettext_lazy("unit", "m")
+    SQUARE_METRE = "m2", pgettext_lazy("unit", "m²")
+    HOUR = "hour", pgettext_lazy("unit", "h")
+    DAY = "day", pgettext_lazy("unit", "d")
+    MONTH = "month", pgettext_lazy("unit", "mo")
+    SERVICE = "service", pgettext_lazy("unit", "svc")
 
 
 class ProductKind(models.TextChoices):

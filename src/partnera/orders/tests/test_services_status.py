@@ -79,7 +79,7 @@ def test_over_delivery_is_refused_naming_the_line(manager, order):
                                  lines=[(second, "1"), (first, "3")])
     name = first.description
     assert exc.value.fields == {"lines.2.quantity": [
-        f"“{name}”: at most 2 piece remain to be delivered."]}
+        f"“{name}”: at most 2 pcs remain to be delivered."]}
     assert Delivery.objects.count() == 1
     assert _state(order) == (OrderStatus.PARTLY_DELIVERED,
                              [(Decimal("8.000"), None), (Decimal("0.000"), None)])

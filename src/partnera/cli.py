@@ -25,6 +25,7 @@ commands:
   duplicates   likely duplicate companies: count them, or find them all again  [--rebuild]
   contracts    contracts expire: expire (or renew automatically) contracts past their end
                [--today YYYY-MM-DD] [--enqueue]  (run it daily)
+  orders       orders alert-late: notify owners and departments of late orders
   import       import a file:  partnera import companies|contacts FILE --user USERNAME
                [--dry-run] [--update] [--key eik|vat|email|name_city] [--mapping NAME]
   export       export what a user sees:  partnera export companies|contacts FILE --user USERNAME

@@ -85,7 +85,8 @@ DEAL_RATE = {"standard": 0.07, "corporate": 0.15, "key_account": 0.35}
 CLIENT_ACTIVITIES = {"standard": (0, 0, 0, 1, 1), "corporate": (0, 1, 1, 2, 3),
                      "key_account": (2, 3, 3, 4, 5)}
 # The lively start: what each salesperson's first companies of a run get.
-QUOTA = {"deals": 12, "open_deals": 7, "today": 4, "overdue": 3, "no_next": 2, "stuck": 2, "silent_key": 2}
+QUOTA = {"deals": 12, "open_deals": 7, "today": 4, "overdue": 3, "no_next": 2, "stuck": 2, "silent_key": 2,
+         "lost": 1}
 TODAY_SLOTS = [(9, 0), (10, 30), (12, 0), (14, 0), (15, 30), (17, 0)]
 
 
@@ -219,7 +220,10 @@ class SalesCycleDemo:
             if given["stuck"] < QUOTA["stuck"]:
                 want = "stuck"
             elif given["deals"] < QUOTA["open_deals"]:
-                want = "open"  # the rest of the lively start comes as it comes: won, lost …
+                want = "open"
+            elif given["lost"] < QUOTA["lost"]:
+                want = "lost"  # every manager has lost one (the lost reasons report needs some)
+            # the rest of the lively start comes as it comes: open, won, lost …
             plan = self.deals.deal(company, contacts, owner_id=owner_id,
                                    team_id=company.get("team_id"), want=want)
             if plan is None:
@@ -227,6 +231,8 @@ class SalesCycleDemo:
             given["deals"] += 1
             if want == "stuck":
                 given["stuck"] += 1
+            if plan.row["status"] == "lost":
+                given["lost"] += 1
             rows.deals.append(plan)
             self._deal_activities(plan, company, contacts, rows, zone)
         self._client_activities(company, contacts, rows, zone)

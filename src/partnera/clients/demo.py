@@ -606,8 +606,10 @@ def happened_at(moment: dt.datetime) -> Iterator[None]:
     transaction, get their time — nothing another process wrote, nothing already committed."""
     channel = current().channel
     last = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    yield
-    QuerySet(model=AuditEntry).filter(pk__gt=last, channel=channel).update(at=moment)
+    try:
+        yield
+    finally:  # a refused step rolled its own entries back; the steps before it keep theirs
+        QuerySet(model=AuditEntry).filter(pk__gt=last, channel=channel).update(at=moment)
 
 
 def after_all(connection: Any) -> None:

@@ -25,3 +25,13 @@ class TermsLocked(ValidationFailed):
 class OfferNotAccepted(ValidationFailed):
     code = "offer_not_accepted"
     default_message = _("A contract is made from an accepted offer only.")
+
+
+class ApprovalRequired(ValidationFailed):
+    """A pricing condition beyond the pricing policy's limit, asked for by someone who may not
+    grant it (contracts.services.conditions): the message names who may."""
+
+    code = "approval_required"
+    status = 403
+    default_message = _("Only the head of sales over this contract or an administrator may grant "
+                        "this condition.")

@@ -231,6 +231,9 @@ class PricingConditionForm(forms.Form):
                                  widget=forms.DateInput(attrs=DATE))
     valid_to = forms.CharField(label=_("Valid to"), required=False, max_length=10,
                                widget=forms.DateInput(attrs=DATE))
+    note = forms.CharField(label=_("What changed"), required=False, max_length=300,
+                           help_text=_("Once the contract is signed: the annex that changes the "
+                                       "conditions (e.g. “Annex 2: new prices”)."))
 
     def __init__(self, *args, products=(), lines=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -249,10 +252,12 @@ class ReferralForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices,
                                  initial=Currency.EUR)
 
-    def __init__(self, *args, contacts=(), company_label: str = "", **kwargs):
+    def __init__(self, *args, contacts=(), company_label: str = "", hidden_contact=None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["referrer_contact"]).choices = BLANK + [
-            (str(c.pk), f"{c} · {c.company.legal_name}") for c in contacts]
+            (str(c.pk), f"{c} · {c.company.legal_name}") for c in contacts] + (
+            [(str(hidden_contact), "—")] if hidden_contact else [])
         self.fields["referrer_company"].widget.attrs["data-label"] = (
             self.data.get("referrer_company_label", "") if self.is_bound else company_label)
 

@@ -111,6 +111,9 @@ class Contract(BusinessRecord):
                          condition=Q(deleted_at__isnull=True)),
             models.Index(fields=["status", "notice_date"], name="contract_notice_idx",
                          condition=Q(deleted_at__isnull=True)),
+            # The contract list's default sort (most recently changed first).
+            models.Index(fields=["-updated_at", "-id"], name="contract_updated_idx",
+                         condition=Q(deleted_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

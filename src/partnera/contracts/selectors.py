@@ -1,12 +1,7 @@
-"""Reads of contracts, always through the one visibility rule (core.visibility).
-
-A contract is seen
-- by the rule on its own owner and team (record type "contracts.contract");
-- by the owner of its company (the account manager follows every contract of their client);
-- by whoever is responsible for one of its obligations;
-- by department members whose department one of its obligations is assigned to (the
-  department rule registered in contracts.registry);
-and only while its company is not in the trash. A hidden contract answers like a missing one.
+"""Reads of contracts, always through the one visibility rule (contracts.visibility, built on
+core.visibility): the list, a contract and what hangs below it, obligations, settings. A hidden
+contract answers like a missing one; what a department member may not read of a contract they
+see (its documents, PDF, conditions, referrals) answers the same.
 """
 
 from __future__ import annotations
@@ -30,62 +25,34 @@ from partnera.contracts.models import (
     ObligationStatus,
     ReferralClause,
 )
+from partnera.contracts.visibility import (  # noqa: F401  (re-exported: readers import them here)
+    FULL,
+    LIVE_COMPANY,
+    RECORD_TYPE,
+    ContractSections,
+    contract_full_q,
+    contract_holder_q,
+    contract_rule_q,
+    contract_sections_for,
+    contract_visible_branches,
+    contract_visible_q,
+    department_rule,
+    hidden_value_ids,
+    holds_contract,
+    is_department_member,
+    limited_ids,
+)
 from partnera.core.errors import NotFound
 from partnera.core.pagination import Page, bounded_count, keyset_page
 from partnera.core.records import get_visible
 from partnera.core.roles import Role
-from partnera.core.visibility import NOTHING, scope_for, visible_branches, visible_q
+from partnera.core.visibility import visible_q
 
-RECORD_TYPE = "contracts.contract"
-LIVE_COMPANY = Q(company__deleted_at__isnull=True)
 # Statuses in which a contract is in force (its pricing conditions apply).
 IN_FORCE = (ContractStatus.SIGNED, ContractStatus.ACTIVE)
 # "Contracts to renew": notice due within this many days, or the end within the other.
 RENEW_NOTICE_DAYS = 30
 RENEW_END_DAYS = 60
-
-
-# --- visibility -----------------------------------------------------------------------------------
-
-def department_rule(user, root: str, record_type: str) -> Q:
-    """Department members see the contracts with an obligation assigned to their department
-    (core.visibility.register_department_rule). Nothing for any other kind of record."""
-    department_id = getattr(user, "department_id", None)
-    if record_type != RECORD_TYPE or not department_id:
-        return NOTHING
-    contract_ids = Obligation.objects.filter(department_id=department_id).values("contract_id")
-    return Q(**{f"{root[:-2] + '_id' if root else 'pk'}__in": contract_ids})
-
-
-def _responsible_q(user_id: int) -> Q:
-    return Q(pk__in=Obligation.objects.filter(owner_id=user_id).values("contract_id"))
-
-
-def contract_visible_branches(user) -> list[Q] | None:
-    """The grants of the contract rule, each walkable through its own index (None: all)."""
-    branches = visible_branches(user, record_type=RECORD_TYPE)
-    if branches is None:
-        return None
-    scope = scope_for(user)
-    if scope.user_id is None:
-        return []
-    return [*branches, Q(company__owner_id=scope.user_id), _responsible_q(scope.user_id)]
-
-
-def contract_rule_q(user) -> Q:
-    """The rule alone, whether or not the contract's company is in the trash."""
-    scope = scope_for(user)
-    if scope.user_id is None:
-        return NOTHING
-    if scope.sees_all:
-        return Q()
-    return (visible_q(user, record_type=RECORD_TYPE) | Q(company__owner_id=scope.user_id)
-            | _responsible_q(scope.user_id))
-
-
-def contract_visible_q(user) -> Q:
-    rule = contract_rule_q(user)
-    return NOTHING if rule is NOTHING else rule & LIVE_COMPANY
 
 
 def contract_queryset(*, user) -> QuerySet[Contract]:
@@ -97,6 +64,15 @@ def contract_get(*, user, pk) -> Contract:
     queryset = contract_queryset(user=user).select_related(
         "company", "contract_type", "signatory", "offer", "deal", "owner", "team")
     return get_visible(queryset, pk, user=user, company_id_attr="company_id")
+
+
+def contract_get_full(*, user, pk) -> Contract:
+    """A contract the user reads in full (its documents, PDF, versions, conditions, referrals),
+    or NotFound — also for one they see only in part."""
+    contract = contract_get(user=user, pk=pk)
+    if contract_sections_for(user, contract).limited:
+        raise NotFound()
+    return contract
 
 
 def contract_is_visible(user, contract: Contract) -> bool:
@@ -220,7 +196,8 @@ def document_deleted_list(*, contract: Contract) -> QuerySet[ContractDocument]:
 
 
 def _document_get(manager, *, user, pk) -> ContractDocument:
-    queryset = manager.filter(contract__in=contract_queryset(user=user).values("pk")).select_related(
+    full = Contract.objects.filter(contract_full_q(user)).values("pk")
+    queryset = manager.filter(contract__in=full).select_related(
         "contract", "contract__company", "kind")
     try:
         return queryset.get(pk=int(pk))
@@ -229,7 +206,7 @@ def _document_get(manager, *, user, pk) -> ContractDocument:
 
 
 def document_get(*, user, pk) -> ContractDocument:
-    """A live document of a contract the user may see, or NotFound."""
+    """A live document of a contract the user reads in full, or NotFound."""
     return _document_get(ContractDocument.objects, user=user, pk=pk)
 
 
@@ -263,8 +240,10 @@ class Checklist:
 
 
 def checklist(contract: Contract) -> Checklist:
-    """The required documents of the contract's type, each present or missing: two queries."""
-    required = list(contract.contract_type.required_documents.order_by("position", "name"))
+    """The required documents of the contract's type, each present or missing: two queries.
+    A document kind that was deactivated is no longer required (nobody can upload it)."""
+    required = list(contract.contract_type.required_documents.filter(active=True)
+                    .order_by("position", "name"))
     counts: dict[int, int] = {}
     for kind_id in (ContractDocument.objects.filter(contract=contract,
                                                    kind_id__in=[k.pk for k in required])
@@ -281,10 +260,12 @@ def checklists_of(contracts: list[Contract]) -> dict[int, Checklist]:
     required: dict[int, list[DocumentKind]] = {pk: [] for pk in type_ids}
     through = ContractType.required_documents.through
     kinds = {k.pk: k for k in DocumentKind.objects.filter(
+        active=True,
         pk__in=through.objects.filter(contracttype_id__in=type_ids).values("documentkind_id"))}
     for type_id, kind_id in (through.objects.filter(contracttype_id__in=type_ids)
                              .values_list("contracttype_id", "documentkind_id")):
-        required[type_id].append(kinds[kind_id])
+        if kind_id in kinds:
+            required[type_id].append(kinds[kind_id])
     counts: dict[tuple[int, int], int] = {}
     for pair in (ContractDocument.objects.filter(contract__in=[c.pk for c in contracts])
                  .values_list("contract_id", "kind_id")):
@@ -299,40 +280,82 @@ def pricing_condition_list(*, contract: Contract) -> QuerySet[PricingRule]:
 
 
 def pricing_condition_get(*, user, pk) -> PricingRule:
-    """A pricing condition of a contract the user may see, or NotFound."""
+    """A pricing condition of a contract the user reads in full, or NotFound."""
     try:
         return (PricingRule.objects.select_related("contract", "contract__company")
-                .get(pk=int(pk), contract__in=contract_queryset(user=user).values("pk")))
+                .get(pk=int(pk), contract__in=Contract.objects.filter(contract_full_q(user))
+                     .values("pk")))
     except (PricingRule.DoesNotExist, TypeError, ValueError, OverflowError):
         raise NotFound() from None
 
 
-def referral_list(*, contract: Contract) -> QuerySet[ReferralClause]:
-    return (ReferralClause.objects.filter(contract=contract)
-            .select_related("referrer_company", "referrer_contact").order_by("pk"))
+def referral_list(*, contract: Contract, user=None) -> list[ReferralClause]:
+    """The contract's referral clauses. With `user`, each says whether the user may see who
+    referred (`referrer_company_shown`, `referrer_contact_shown`): a referrer they may not see
+    is shown as "—", never by name. Three queries whatever the number of clauses."""
+    clauses = list(ReferralClause.objects.filter(contract=contract)
+                   .select_related("referrer_company", "referrer_contact").order_by("pk"))
+    mark_referrers(clauses, user)
+    return clauses
+
+
+def mark_referrers(clauses: list[ReferralClause], user) -> None:
+    from partnera.clients.models import Company, Contact
+
+    companies = {c.referrer_company_id for c in clauses if c.referrer_company_id}
+    contacts = {c.referrer_contact_id for c in clauses if c.referrer_contact_id}
+    seen_companies: set[int] = set()
+    seen_contacts: set[int] = set()
+    if user is not None and companies:
+        seen_companies = set(Company.objects.filter(visible_q(user), pk__in=companies)
+                             .values_list("pk", flat=True))
+    if user is not None and contacts:
+        seen_contacts = set(Contact.objects.filter(
+            visible_q(user, root="company__"), company__deleted_at__isnull=True, pk__in=contacts)
+            .values_list("pk", flat=True))
+    for clause in clauses:
+        clause.referrer_company_shown = (  # type: ignore[attr-defined]
+            clause.referrer_company_id in seen_companies)
+        clause.referrer_contact_shown = (  # type: ignore[attr-defined]
+            clause.referrer_contact_id in seen_contacts)
 
 
 def referral_get(*, user, pk) -> ReferralClause:
+    """A referral clause of a contract the user reads in full, or NotFound."""
     try:
-        return (ReferralClause.objects.select_related("contract", "contract__company")
-                .get(pk=int(pk), contract__in=contract_queryset(user=user).values("pk")))
+        clause = (ReferralClause.objects.select_related("contract", "contract__company",
+                                                        "referrer_company", "referrer_contact")
+                  .get(pk=int(pk), contract__in=Contract.objects.filter(contract_full_q(user))
+                       .values("pk")))
     except (ReferralClause.DoesNotExist, TypeError, ValueError, OverflowError):
         raise NotFound() from None
+    mark_referrers([clause], user)
+    return clause
 
 
 # --- obligations -------------------------------------------------------------------------------------
 
-def obligation_list(*, contract: Contract) -> QuerySet[Obligation]:
-    return (Obligation.objects.filter(contract=contract)
-            .select_related("owner", "department", "done_by").order_by("due_date", "pk"))
+def obligation_list(*, contract: Contract, user=None) -> QuerySet[Obligation]:
+    """The contract's obligations; with `user` reading the contract only in part, only theirs
+    and their department's."""
+    qs = (Obligation.objects.filter(contract=contract)
+          .select_related("owner", "department", "done_by").order_by("due_date", "pk"))
+    if user is not None and contract_sections_for(user, contract).limited:
+        qs = qs.filter(assigned_q(user))
+    return qs
 
 
 def obligation_get(*, user, pk) -> Obligation:
-    """An obligation of a contract the user may see, or NotFound."""
+    """An obligation of a contract the user may see, or NotFound; a department member who reads
+    the contract only in part gets only theirs and their department's."""
+    visible = contract_queryset(user=user).values("pk")
+    qs = Obligation.objects.filter(contract__in=visible)
+    if is_department_member(user):
+        full = Contract.objects.filter(contract_full_q(user)).values("pk")
+        qs = qs.filter(Q(contract__in=full) | assigned_q(user))
     try:
-        return (Obligation.objects.select_related("contract", "contract__company", "owner",
-                                                  "department")
-                .get(pk=int(pk), contract__in=contract_queryset(user=user).values("pk")))
+        return (qs.select_related("contract", "contract__company", "owner", "department")
+                .get(pk=int(pk)))
     except (Obligation.DoesNotExist, TypeError, ValueError, OverflowError):
         raise NotFound() from None
 

@@ -1,8 +1,11 @@
 """Versions of a contract's terms and the differences between two of them.
 
-A version is a snapshot of the negotiable terms (TERMS_FIELDS) as plain JSON. The differences are
-given field by field (old → new); the long texts (payment terms, special conditions) also line by
-line (difflib), so a page shows which paragraph changed rather than two walls of text.
+A version is a snapshot of the negotiable terms (TERMS_FIELDS) as plain JSON, together with the
+contract's pricing conditions (CONDITIONS_KEY: one entry per condition). The differences are
+given field by field (old → new); the long texts (payment terms, special conditions) and the
+pricing conditions also line by line (difflib), so a page shows which paragraph or condition
+changed rather than two walls of text. Versions kept before the conditions were part of the
+snapshot have no CONDITIONS_KEY: no difference is shown for them rather than a false one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from partnera.catalog.models import PricingRule
 from partnera.contracts.models import Contract, ContractVersion
 
 TERMS_FIELDS = [
@@ -24,6 +28,7 @@ TERMS_FIELDS = [
 ]
 LONG_TEXT_FIELDS = frozenset({"payment_terms", "special_conditions"})
 DATE_FIELDS = frozenset({"start_date", "end_date"})
+CONDITIONS_KEY = "pricing_conditions"
 
 
 def _plain(value: Any) -> Any:
@@ -34,9 +39,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def condition_terms(rule: PricingRule) -> dict[str, Any]:
+    """One pricing condition as a version stores it."""
+    scope = rule.product or rule.category or rule.line
+    return {"id": rule.pk, "name": rule.name, "scope": str(scope) if scope else None,
+            "discount_percent": _plain(rule.discount_percent),
+            "fixed_price": _plain(rule.fixed_price), "currency": rule.currency,
+            "valid_from": _plain(rule.valid_from), "valid_to": _plain(rule.valid_to)}
+
+
 def terms_of(contract: Contract) -> dict[str, Any]:
-    """The contract's negotiable terms now, as a version stores them."""
-    return {name: _plain(getattr(contract, name)) for name in TERMS_FIELDS}
+    """The contract's negotiable terms now, as a version stores them (with its pricing
+    conditions: one query)."""
+    terms = {name: _plain(getattr(contract, name)) for name in TERMS_FIELDS}
+    if contract.pk is not None:
+        rules = (PricingRule.objects.filter(contract_id=contract.pk)
+                 .select_related("product", "category", "line").order_by("pk"))
+        terms[CONDITIONS_KEY] = [condition_terms(rule) for rule in rules]
+    return terms
 
 
 def version_save(contract: Contract, *, actor, note: str = "") -> ContractVersion:
@@ -53,8 +73,23 @@ def version_save(contract: Contract, *, actor, note: str = "") -> ContractVersio
 
 
 def labels() -> dict[str, str]:
-    return {name: str(getattr(Contract._meta.get_field(name), "verbose_name", name))
-            for name in TERMS_FIELDS}
+    names = {name: str(getattr(Contract._meta.get_field(name), "verbose_name", name))
+             for name in TERMS_FIELDS}
+    names[CONDITIONS_KEY] = _("Pricing conditions")
+    return names
+
+
+def condition_line(entry: dict[str, Any]) -> str:
+    """A stored pricing condition as one line of text, in the active language."""
+    if entry.get("discount_percent") is not None:
+        what = f"{entry['discount_percent']} %"
+    else:
+        what = f"{entry.get('fixed_price')} {entry.get('currency', '')}".strip()
+    line = f"{entry.get('name', '')}: {what} · {entry.get('scope') or _('the whole catalog')}"
+    if entry.get("valid_from") or entry.get("valid_to"):
+        line += " · " + " – ".join(shown("start_date", entry.get(key)) if entry.get(key) else "…"
+                                   for key in ("valid_from", "valid_to"))
+    return line
 
 
 def shown(name: str, value: Any) -> str:
@@ -128,6 +163,13 @@ def terms_diff(before: dict[str, Any], after: dict[str, Any]) -> list[TermChange
         if name in LONG_TEXT_FIELDS:
             change.lines = line_diff(str(old or ""), str(new or ""))
         changes.append(change)
+    if CONDITIONS_KEY in before and CONDITIONS_KEY in after:
+        old_lines = [condition_line(e) for e in before[CONDITIONS_KEY] or []]
+        new_lines = [condition_line(e) for e in after[CONDITIONS_KEY] or []]
+        if old_lines != new_lines:
+            changes.append(TermChange(
+                CONDITIONS_KEY, names[CONDITIONS_KEY], "; ".join(old_lines) or "—",
+                "; ".join(new_lines) or "—", line_diff("\n".join(old_lines), "\n".join(new_lines))))
     return changes
 
 

@@ -108,9 +108,14 @@ class OrderSummaryOut(Schema):
     updated_at: dt.datetime
 
 
+class LinkRef(Schema):
+    id: int
+    name: str | None = Field(description="null when you may not see it.")
+
+
 class OrderOut(OrderSummaryOut):
-    contract: Ref | None
-    offer: Ref | None
+    contract: LinkRef | None = Field(description="The contract (`name` is its number).")
+    offer: LinkRef | None
     team: Ref | None
     departments: list[Ref]
     delivery_address: str
@@ -206,7 +211,7 @@ class CloseIn(MoveIn):
 
 
 class CancelIn(MoveIn):
-    reason: str = Field(max_length=2000)
+    reason: str = Field("", max_length=2000, description="Why the order is cancelled (required).")
 
 
 class DeliveryLineIn(StrictSchema):
@@ -284,13 +289,21 @@ def summary_out(order: Order) -> dict:
     }
 
 
+def _link(obj, seen: bool, name=str) -> dict | None:
+    """A contract or offer the order names: its id, and its name only for a user who may see it."""
+    if obj is None:
+        return None
+    return {"id": obj.pk, "name": name(obj) if seen else None}
+
+
 def order_out(order: Order) -> dict:
     today = timezone.localdate()
     lines = list(order.lines.all())
+    seen = getattr(order, "links_seen", None) or selectors.OrderLinks(contract=False, offer=False)
     return {
         **summary_out(order),
-        "contract": _ref(order.contract, "number"),
-        "offer": None if order.offer is None else {"id": order.offer.pk, "name": str(order.offer)},
+        "contract": _link(order.contract, seen.contract, lambda contract: contract.number),
+        "offer": _link(order.offer, seen.offer),
         "team": _ref(order.team), "departments": [_ref(d) for d in order.departments.all()],
         "delivery_address": order.delivery_address, "note": order.note,
         "cancel_reason": order.cancel_reason, "close_reason": order.close_reason,
@@ -305,6 +318,7 @@ def _fresh(user, pk: int) -> Order:
         [order], Prefetch("lines", OrderLine.objects.select_related("product")
                           .order_by("position", "pk")), "departments")
     selectors.mark_late([order])
+    order.links_seen = selectors.order_links_seen(user, order)  # type: ignore[attr-defined]
     return order
 
 
@@ -403,11 +417,13 @@ def close_order(request, order_id: int, payload: CloseIn | None = None):
 
 
 @router.post("/orders/{order_id}/cancel", response=OrderOut)
-def cancel_order(request, order_id: int, payload: CancelIn):
-    """Cancel an order nothing of which was delivered; `reason` is required."""
+def cancel_order(request, order_id: int, payload: CancelIn | None = None):
+    """Cancel an order nothing of which was delivered; `reason` is required (without it: 400
+    naming `cancel_reason`)."""
     order = selectors.order_get(user=request.auth, pk=order_id)
-    services.order_cancel(actor=request.auth, order=order, reason=payload.reason,
-                          expected_version=payload.version)
+    services.order_cancel(actor=request.auth, order=order,
+                          reason=payload.reason if payload else "",
+                          expected_version=payload.version if payload else None)
     return order_out(_fresh(request.auth, order.pk))
 
 

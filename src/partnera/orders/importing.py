@@ -12,8 +12,15 @@ says which row to fix. A client's order number already on an order of that clien
 (the order was imported before). Undo deletes the orders the run created while they are still
 only received.
 
-The engine cuts a file into batches; the rows of one order may fall into two batches: the later
-rows are added to the order the earlier batch created (the handler remembers it for the run).
+The engine cuts a file into batches and writes each in its own transaction; the rows of one order
+may fall into two batches. The later rows are then added to the order the earlier batch created
+(the handler remembers it for the run; a resumed run finds it through the run's undo records).
+Should a later row of that order be refused, the order made from the earlier rows is deleted
+again in the same transaction (orders.import_withdrawal): no partial order is left behind, and
+the earlier rows are reported as errors too (the report and the counts say so). Only when
+someone confirmed that order meanwhile does it stay, with its earlier rows, and the report says
+so. The dry run cannot take back what it already reported for an earlier batch: a group refused
+in a later batch shows its earlier rows as "created" there (the real run's report is exact).
 """
 
 from __future__ import annotations
@@ -45,50 +52,46 @@ from partnera.imports.registry import (
     UndoResult,
 )
 from partnera.orders import permissions, services
+from partnera.orders.import_withdrawal import created_by_running_import, withdraw_order
 from partnera.orders.models import Order, OrderChannel, OrderStatus
 from partnera.orders.selectors import order_visible_q
 from partnera.orders.services_lines import LineContext, build_lines, parse_quantity
 
-
-def _lazy(text: str):
-    return gettext_lazy(text)
-
-
 ORDER_IMPORT_FIELDS = (
-    ImportField("client_eik", _lazy("Client's EIK"), (
+    ImportField("client_eik", gettext_lazy("Client's EIK"), (
         "eik", "еик", "булстат", "еик/булстат", "client eik", "company eik", "customer eik",
         "еик на клиента", "ЕИК клиент", "bulstat", "uic",
     )),
-    ImportField("client_name", _lazy("Client's name"), (
+    ImportField("client_name", gettext_lazy("Client's name"), (
         "client", "customer", "company", "company name", "клиент", "фирма", "контрагент",
         "име на клиента", "наименование",
     )),
-    ImportField("client_reference", _lazy("Client's order number"), (
+    ImportField("client_reference", gettext_lazy("Client's order number"), (
         "order", "order number", "order no", "client order", "client order number",
         "customer order", "po", "po number", "purchase order", "поръчка", "номер на поръчка",
         "№ поръчка", "поръчка №", "номер на поръчката на клиента", "заявка", "номер на заявка",
     ), required=True),
-    ImportField("product_code", _lazy("Product code"), (
+    ImportField("product_code", gettext_lazy("Product code"), (
         "code", "product", "product code", "sku", "item", "item code", "article", "код",
         "артикул", "код на артикул", "код на продукт", "продукт", "стока", "номенклатура",
     ), required=True),
-    ImportField("quantity", _lazy("Quantity"), (
+    ImportField("quantity", gettext_lazy("Quantity"), (
         "qty", "quantity", "amount", "количество", "к-во", "брой", "бройки",
     ), required=True),
-    ImportField("promised_date", _lazy("Promised date"), (
+    ImportField("promised_date", gettext_lazy("Promised date"), (
         "promised", "promised date", "delivery date", "due date", "due", "срок",
         "срок на доставка", "дата на доставка", "обещана дата", "падеж на доставката",
     )),
-    ImportField("received_on", _lazy("Received on"), (
+    ImportField("received_on", gettext_lazy("Received on"), (
         "received", "received on", "order date", "date", "дата", "дата на поръчка",
         "получена", "дата на получаване",
     )),
-    ImportField("description", _lazy("Description"), ("description", "описание", "забележка")),
-    ImportField("currency", _lazy("Currency"), ("currency", "валута")),
+    ImportField("description", gettext_lazy("Description"), ("description", "описание", "забележка")),
+    ImportField("currency", gettext_lazy("Currency"), ("currency", "валута")),
 )
-ORDER_KEYS = (("auto", _lazy("The client and the client's order number")),)
+ORDER_KEYS = (("auto", gettext_lazy("The client and the client's order number")),)
 REQUIRED_ANY = (("client_eik", "client_name"),)
-HELP = _lazy("One order line per row: the client's EIK (or exact name), the client's order "
+HELP = gettext_lazy("One order line per row: the client's EIK (or exact name), the client's order "
              "number, the product code, the quantity and the promised date. Rows with the same "
              "client and order number make one order, priced by the price lists as of the day "
              "received.")
@@ -107,9 +110,19 @@ class OrderImport(ImportHandler):
 
     def __init__(self, *, actor, options, dry_run: bool) -> None:
         super().__init__(actor=actor, options=options, dry_run=dry_run)
-        # (company id, client's order number) → ("created", order id) | ("failed", first row)
-        # across the batches of one pass.
+        # (company id, client's order number) → ("planned", None) | ("created", order id) |
+        # ("failed", first row) across the batches of one pass.
         self.groups: dict[tuple[int, str], tuple[str, Any]] = {}
+        # Orders an earlier batch created whose later rows were refused in this batch:
+        # key → (order id, the refused row); apply() deletes them again.
+        self.withdrawals: dict[tuple[int, str], tuple[int, int]] = {}
+        # Rows refused while being cleaned, by (client as written, client's order number): the
+        # first such row; `fresh_refusals` those of the batch being planned.
+        self.refused: dict[tuple[str, str], int] = {}
+        self.fresh_refusals: list[tuple[str, str]] = []
+        self.planned_keys: set[tuple[int, str]] = set()  # the groups of the batch planned
+        # (client as written, client's order number) → the group's key, once planned.
+        self.group_keys: dict[tuple[str, str], tuple[int, str]] = {}
 
     # -- one row -----------------------------------------------------------------------------
 
@@ -168,6 +181,12 @@ class OrderImport(ImportHandler):
                 row.error("currency", _("Write EUR or BGN."))
         row.label = " · ".join(p for p in (data.get("client_reference"), data.get("product_code"))
                                if p)[:200]
+        if row.has_errors and data.get("client_reference") and (
+                data.get("client_eik") or data.get("client_name")):
+            # The engine keeps this row from plan(): its order is refused there all the same.
+            ref = (self._client_ref(row), data["client_reference"])
+            self.refused.setdefault(ref, row.number)
+            self.fresh_refusals.append(ref)
 
     def _client_ref(self, row: Row) -> str:
         data = row.data
@@ -202,6 +221,9 @@ class OrderImport(ImportHandler):
         return found
 
     def plan(self, rows: list[Row]) -> None:
+        self.withdrawals = {}
+        if self.dry_run:  # nothing to take back: the later rows are refused by `refused`
+            self.fresh_refusals = []
         companies = self._companies(rows)
         products = self._products(rows)
         groups: dict[tuple[int, str], list[Row]] = defaultdict(list)
@@ -227,7 +249,27 @@ class OrderImport(ImportHandler):
                 row.data["_product"] = product
         existing = self._existing(groups)
         for key, members in groups.items():
+            for row in members:
+                self.group_keys[(self._client_ref(row), key[1])] = key
             self._plan_group(key, members, existing.get(key))
+        self.planned_keys = set(groups)
+
+    def _refuse_groups_of_fresh_refusals(self) -> None:
+        """A row of an order created in an earlier batch was refused while this batch was
+        cleaned (the engine plans no such row): the order is refused too."""
+        fresh, self.fresh_refusals = self.fresh_refusals, []
+        for ref in fresh:
+            key = self.group_keys.get(ref)
+            if key is None or key in self.planned_keys:
+                continue  # not seen yet (refused when it comes), or judged with this batch
+            earlier = self.groups.get(key)
+            if earlier is not None and earlier[0] != "failed":
+                self._refuse_group(key, earlier, self.refused[ref])
+
+    def _refused_row(self, key, members: list[Row]) -> int | None:
+        found = [self.refused[ref] for ref in {(self._client_ref(r), key[1]) for r in members}
+                 if ref in self.refused]
+        return min(found) if found else None
 
     def _existing(self, groups) -> dict[tuple[int, str], Order]:
         """Orders already holding one of these client's order numbers (live, not cancelled)."""
@@ -245,6 +287,10 @@ class OrderImport(ImportHandler):
     def _plan_group(self, key, members: list[Row], existing: Order | None) -> None:
         first = members[0].number
         earlier = self.groups.get(key)
+        if (earlier is None and existing is not None and not self.dry_run
+                and created_by_running_import(self.actor, self.object_type, existing.pk)):
+            # A resumed run: an earlier batch of this very run created the order.
+            earlier = self.groups[key] = ("created", existing.pk)
         if earlier is not None and earlier[0] == "failed":
             self._fail_all(members, _("Row %(row)s of this order has a problem; the order is not "
                                       "imported.") % {"row": earlier[1]})
@@ -259,20 +305,22 @@ class OrderImport(ImportHandler):
             self._fail_all(members, message, field="client_reference")
             self.groups[key] = ("failed", first)
             return
-        bad = next((r for r in members if r.has_errors), None)
-        if bad is not None:
+        bad = next((r.number for r in members if r.has_errors), None)
+        refused = self._refused_row(key, members)
+        if bad is not None or refused is not None:
+            bad = min(n for n in (bad, refused) if n is not None)
             self._fail_all([r for r in members if not r.has_errors],
                            _("Row %(row)s of this order has a problem; the order is not "
-                             "imported.") % {"row": bad.number})
-            self.groups[key] = ("failed", bad.number)
+                             "imported.") % {"row": bad})
+            self._refuse_group(key, earlier, bad)
             return
         received = self._received_on(members)
         if received is None:
-            self.groups[key] = ("failed", first)
+            self._refuse_group(key, earlier, first)
             return
         currency = next((r.data["currency"] for r in members if r.data.get("currency")), "EUR")
         if not self._priced(members, received, currency):
-            self.groups[key] = ("failed", next(r.number for r in members if r.has_errors))
+            self._refuse_group(key, earlier, next(r.number for r in members if r.has_errors))
             return
         for row in members:
             row.outcome = Outcome.CREATED
@@ -280,6 +328,12 @@ class OrderImport(ImportHandler):
             row.data["_currency"] = currency
         if not continuing:
             self.groups[key] = ("planned", None)
+
+    def _refuse_group(self, key, earlier: tuple[str, Any] | None, bad_row: int) -> None:
+        """The group's rows of this batch are refused: so is the order an earlier batch made."""
+        self.groups[key] = ("failed", bad_row)
+        if earlier is not None and earlier[0] == "created":
+            self.withdrawals[key] = (earlier[1], bad_row)
 
     def _fail_all(self, rows: list[Row], message: str, field: str = "") -> None:
         for row in rows:
@@ -344,6 +398,11 @@ class OrderImport(ImportHandler):
         for row in rows:
             groups[(row.data["_company"].pk, row.data["client_reference"])].append(row)
         changes: list[RecordChange] = []
+        self._refuse_groups_of_fresh_refusals()
+        self.planned_keys = set()
+        for order_id, bad_row in self.withdrawals.values():
+            withdraw_order(self.actor, self.object_type, order_id, bad_row)
+        self.withdrawals = {}
         for key, members in groups.items():
             earlier = self.groups.get(key)
             try:
@@ -357,6 +416,8 @@ class OrderImport(ImportHandler):
             except DomainError as exc:
                 self._line_errors(members, exc)
                 self.groups[key] = ("failed", members[0].number)
+                if earlier is not None and earlier[0] == "created":
+                    withdraw_order(self.actor, self.object_type, earlier[1], members[0].number)
                 continue
             self.groups[key] = ("created", order.pk)
             for row in members:

@@ -69,11 +69,14 @@ def decorate(orders: list[Any], today: dt.date) -> None:
 # --- the alert ------------------------------------------------------------------------------------
 
 def recipients(order: Order) -> list:
-    """The order's account manager and the active members of its departments (each once)."""
+    """The order's account manager and the active members of its departments (each once):
+    department members (Role.DEPARTMENT), who see the order through its department — not a
+    salesperson or marketer whose profile merely names that department."""
+    from partnera.core.roles import Role
     from partnera.people.models import User
 
     people = {u.pk: u for u in User.objects.filter(
-        is_active=True, department__in=order.departments.values("pk"))}
+        is_active=True, role=Role.DEPARTMENT, department__in=order.departments.values("pk"))}
     owner = order.owner
     if owner is not None and owner.is_active:
         people.setdefault(owner.pk, owner)

@@ -30,7 +30,9 @@ def may_manage(user, order) -> bool:
 
 
 def is_logistics(user) -> bool:
-    department = getattr(user, "department", None) if _active(user) else None
+    if not _active(user):  # an anonymous user has no role
+        return False
+    department = getattr(user, "department", None)
     return bool(user.role == Role.DEPARTMENT and department is not None
                 and department.kind == DepartmentKind.LOGISTICS)
 

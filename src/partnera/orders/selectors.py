@@ -75,11 +75,34 @@ def order_queryset(*, user) -> QuerySet[Order]:
     return Order.objects.filter(order_visible_q(user))
 
 
-def order_get(*, user, pk, for_update: bool = False) -> Order:
+def order_get(*, user, pk) -> Order:
     """One visible order, or NotFound (the same answer as for an order that does not exist)."""
     queryset = order_queryset(user=user).select_related(
         "company", "contract", "offer", "owner", "team", "created_by")
     return get_visible(queryset, pk, user=user, company_id_attr="company_id")
+
+
+@dataclass(frozen=True)
+class OrderLinks:
+    """Whether the user may see the contract and the offer the order names (a page shows a
+    record the user may not see by neither its number nor its title)."""
+
+    contract: bool
+    offer: bool
+
+
+def order_links_seen(user, order: Order) -> OrderLinks:
+    """At most two queries (none when the order names neither)."""
+    from partnera.contracts.models import Contract
+    from partnera.contracts.selectors import contract_visible_q
+    from partnera.sales.models import Offer
+    from partnera.sales.offers.selectors import offer_visible_q
+
+    contract = bool(order.contract_id and Contract.objects.filter(
+        contract_visible_q(user), pk=order.contract_id).exists())
+    offer = bool(order.offer_id and Offer.objects.filter(
+        offer_visible_q(user), pk=order.offer_id).exists())
+    return OrderLinks(contract=contract, offer=offer)
 
 
 def order_lines(order: Order) -> list[OrderLine]:

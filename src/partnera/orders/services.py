@@ -45,6 +45,7 @@ from partnera.orders.services_lines import (
     offer_line_inputs,
     totals,
 )
+from partnera.orders.tasks import schedule_late_check
 from partnera.people.models import Department
 
 NUMBER_PREFIX = "ORD"
@@ -235,7 +236,9 @@ def order_create(*, actor, data: dict, lines: Sequence[dict] | None = None,
     logistics and finance department). `lines`: dicts with product, quantity, manual_discount,
     description, promised_date (default: requested_date) — or offer_line, to copy a line of the
     offer at its accepted price. With an offer and no lines, every offer line is copied.
-    `channel`: ui / api / import (default: from the request's channel).
+    `channel`: ui / api / import (default: from the request's channel). Once the order is
+    committed, its late check is scheduled for the end of its earliest promised day
+    (orders.tasks.schedule_late_check).
     """
     if not permissions.may_take_orders(actor):
         raise PermissionDenied()
@@ -284,6 +287,7 @@ def order_create(*, actor, data: dict, lines: Sequence[dict] | None = None,
     changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [])}
     changes["lines"] = [None, lines_summary(built)]
     _audit(actor, AuditEntry.Action.CREATE, order, changes)
+    schedule_late_check(order)
     return order
 
 
@@ -366,7 +370,8 @@ def order_update(*, actor, order: Order, data: dict, expected_version: int | Non
 def order_set_lines(*, actor, order: Order, lines: Sequence[dict],
                     expected_version: int | None) -> Order:
     """Replace the order's lines, priced again as of the day it was received (offer lines at the
-    offer's prices). Only while the order is received: once confirmed, what was promised stays."""
+    offer's prices). Only while the order is received: once confirmed, what was promised stays.
+    The late check is scheduled again for the new promised days."""
     _require_manage(actor, order)
     _lock(order, expected_version)
     if order.status != OrderStatus.RECEIVED:
@@ -388,6 +393,7 @@ def order_set_lines(*, actor, order: Order, lines: Sequence[dict],
         changes["lines"] = [before_lines, after_lines]
     if changes:
         _audit(actor, AuditEntry.Action.UPDATE, order, changes)
+    schedule_late_check(order)
     return order
 
 

@@ -144,7 +144,7 @@ class DealGenerator:
     def deal(self, company: dict[str, Any], contacts: list[dict[str, Any]], *, owner_id: int,
              team_id: int | None, want: str = "") -> DealPlan | None:
         """A deal of the company, owned by `owner_id`. `want`: "open", "stuck" (open, longer in
-        its stage than usual) or "" (any: open, won or lost as they come)."""
+        its stage than usual), "lost" or "" (any: open, won or lost as they come)."""
         if self.default is None:
             return None
         rng = self.rng
@@ -157,7 +157,9 @@ class DealGenerator:
             return None
         roll = rng.random()
         won, lost = pipeline.closing(StageOutcome.WON), pipeline.closing(StageOutcome.LOST)
-        if want or roll < 0.62 or won is None or lost is None:
+        if want == "lost" and lost is not None:
+            outcome = StageOutcome.LOST
+        elif want or roll < 0.62 or won is None or lost is None:
             outcome = StageOutcome.OPEN
         else:
             outcome = StageOutcome.WON if roll < 0.82 else StageOutcome.LOST

@@ -3,75 +3,70 @@ the keys existing records are found by, and who may import."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from partnera.core.roles import Role
 from partnera.core.visibility import can_assign, can_see_confidential
 from partnera.imports.registry import ImportField
 
-
-def _lazy(text: str):
-    return gettext_lazy(text)
-
-
 COMPANY_IMPORT_FIELDS = (
-    ImportField("legal_name", _lazy("Company name"), (
+    ImportField("legal_name", _("Company name"), (
         "name", "company", "company name", "legal name", "firm", "organisation", "organization",
         "име", "име на фирма", "име на фирмата", "фирма", "наименование", "наименование на фирмата",
         "търговско наименование", "компания", "организация", "клиент", "контрагент",
         "юридическо лице",
     ), required=True),
-    ImportField("legal_form", _lazy("Legal form"), (
+    ImportField("legal_form", _("Legal form"), (
         "form", "legal form", "company type", "правна форма", "форма", "правноорганизационна форма",
         "вид на търговеца",
     )),
-    ImportField("eik", _lazy("EIK/BULSTAT"), (
+    ImportField("eik", _("EIK/BULSTAT"), (
         "еик", "булстат", "еик/булстат", "еик по булстат", "company id", "company number",
         "uic", "bulstat", "registration number", "reg no", "идентификационен код", "ЕИК/ЕГН",
     )),
-    ImportField("vat_number", _lazy("VAT number"), (
+    ImportField("vat_number", _("VAT number"), (
         "vat", "vat no", "vat id", "vat number", "tax id", "ддс", "ддс номер", "ддс №", "ин по ддс",
         "ин ддс", "идентификационен номер по ддс", "номер по ддс", "инддс",
     )),
-    ImportField("industry", _lazy("Industry"), ("sector", "отрасъл", "сектор", "дейност",
+    ImportField("industry", _("Industry"), ("sector", "отрасъл", "сектор", "дейност",
                                                "индустрия", "браншове", "бранш")),
-    ImportField("size", _lazy("Size"), ("company size", "размер", "големина", "размер на фирмата")),
-    ImportField("country", _lazy("Country"), ("държава", "страна", "country code")),
-    ImportField("region", _lazy("Region"), ("province", "district", "област", "регион", "окръг")),
-    ImportField("city", _lazy("City"), ("town", "place", "град", "населено място", "гр",
+    ImportField("size", _("Size"), ("company size", "размер", "големина", "размер на фирмата")),
+    ImportField("country", _("Country"), ("държава", "страна", "country code")),
+    ImportField("region", _("Region"), ("province", "district", "област", "регион", "окръг")),
+    ImportField("city", _("City"), ("town", "place", "град", "населено място", "гр",
                                        "нас място")),
-    ImportField("registered_address", _lazy("Registered address"), (
+    ImportField("registered_address", _("Registered address"), (
         "address", "адрес", "адрес на управление", "седалище", "седалище и адрес на управление",
         "адрес по регистрация", "registered office",
     )),
-    ImportField("postal_address", _lazy("Postal address"), (
+    ImportField("postal_address", _("Postal address"), (
         "mailing address", "correspondence address", "пощенски адрес",
         "адрес за кореспонденция",
     )),
-    ImportField("website", _lazy("Website"), ("web", "www", "url", "site", "web site", "уебсайт",
+    ImportField("website", _("Website"), ("web", "www", "url", "site", "web site", "уебсайт",
                                              "уеб сайт", "сайт", "интернет страница")),
-    ImportField("phones", _lazy("Phones"), (
+    ImportField("phones", _("Phones"), (
         "phone", "telephone", "tel", "mobile", "gsm", "phone 1", "phone 2", "телефон", "телефони",
         "тел", "мобилен", "мобилен телефон", "телефон 1", "телефон 2", "телефон за връзка",
     ), multiple=True),
-    ImportField("emails", _lazy("E-mails"), (
+    ImportField("emails", _("E-mails"), (
         "email", "e-mail", "emails", "e-mails", "mail", "email address", "имейл", "имейли",
         "имейл адрес", "е-поща", "е-мейл", "ел поща", "ел. поща", "електронна поща", "мейл",
     ), multiple=True),
-    ImportField("stage", _lazy("Relationship stage"), ("stage", "status", "етап", "статус",
+    ImportField("stage", _("Relationship stage"), ("stage", "status", "етап", "статус",
                                                       "етап на взаимоотношенията")),
-    ImportField("tier", _lazy("Tier"), ("category", "segment", "категория", "ниво", "клас",
+    ImportField("tier", _("Tier"), ("category", "segment", "категория", "ниво", "клас",
                                        "сегмент")),
-    ImportField("source", _lazy("Source"), ("lead source", "origin", "източник",
+    ImportField("source", _("Source"), ("lead source", "origin", "източник",
                                            "източник на контакта", "откъде")),
-    ImportField("tags", _lazy("Tags"), ("labels", "етикети", "тагове", "етикет"), multiple=True),
-    ImportField("owner", _lazy("Owner"), (
+    ImportField("tags", _("Tags"), ("labels", "етикети", "тагове", "етикет"), multiple=True),
+    ImportField("owner", _("Owner"), (
         "account manager", "owner", "responsible", "отговорник", "търговец", "собственик",
         "акаунт мениджър", "търговски представител",
     )),
-    ImportField("credit_limit", _lazy("Credit limit (EUR)"), ("credit limit", "кредитен лимит",
+    ImportField("credit_limit", _("Credit limit (EUR)"), ("credit limit", "кредитен лимит",
                                                              "лимит")),
-    ImportField("payment_terms_days", _lazy("Payment terms (days)"), (
+    ImportField("payment_terms_days", _("Payment terms (days)"), (
         "payment terms", "payment days", "срок на плащане", "отсрочка", "падеж", "падеж дни",
         "срок за плащане (дни)",
     )),
@@ -79,36 +74,36 @@ COMPANY_IMPORT_FIELDS = (
 CONFIDENTIAL_IMPORT_FIELDS = frozenset({"credit_limit", "payment_terms_days"})
 
 CONTACT_IMPORT_FIELDS = (
-    ImportField("first_name", _lazy("First name"), (
+    ImportField("first_name", _("First name"), (
         "first name", "given name", "name", "име", "собствено име", "първо име",
     )),
-    ImportField("last_name", _lazy("Last name"), (
+    ImportField("last_name", _("Last name"), (
         "last name", "surname", "family name", "фамилия", "фамилно име", "презиме и фамилия",
     )),
-    ImportField("full_name", _lazy("Full name"), (
+    ImportField("full_name", _("Full name"), (
         "full name", "contact person", "contact", "person", "име и фамилия", "трите имена",
         "лице за контакт", "контакт", "контактно лице", "представител",
     )),
-    ImportField("position", _lazy("Position"), ("title", "job title", "role", "длъжност",
+    ImportField("position", _("Position"), ("title", "job title", "role", "длъжност",
                                                "позиция")),
-    ImportField("department", _lazy("Department"), ("отдел", "звено", "дирекция")),
-    ImportField("emails", _lazy("E-mails"), COMPANY_IMPORT_FIELDS[13].aliases, multiple=True),
-    ImportField("phones", _lazy("Phones"), COMPANY_IMPORT_FIELDS[12].aliases, multiple=True),
-    ImportField("preferred_channel", _lazy("Preferred channel"), (
+    ImportField("department", _("Department"), ("отдел", "звено", "дирекция")),
+    ImportField("emails", _("E-mails"), COMPANY_IMPORT_FIELDS[13].aliases, multiple=True),
+    ImportField("phones", _("Phones"), COMPANY_IMPORT_FIELDS[12].aliases, multiple=True),
+    ImportField("preferred_channel", _("Preferred channel"), (
         "channel", "предпочитан канал", "канал", "предпочитан начин за връзка",
     )),
-    ImportField("marketing_consent", _lazy("Marketing consent"), (
+    ImportField("marketing_consent", _("Marketing consent"), (
         "consent", "gdpr consent", "opt in", "съгласие", "съгласие за маркетинг",
         "маркетингово съгласие",
     )),
-    ImportField("consent_date", _lazy("Consent date"), ("дата на съгласие", "дата на съгласието")),
-    ImportField("consent_source", _lazy("Consent source"), ("източник на съгласието",
+    ImportField("consent_date", _("Consent date"), ("дата на съгласие", "дата на съгласието")),
+    ImportField("consent_source", _("Consent source"), ("източник на съгласието",
                                                            "източник на съгласие")),
-    ImportField("company_eik", _lazy("Company EIK"), (
+    ImportField("company_eik", _("Company EIK"), (
         "еик", "булстат", "еик на фирмата", "company id", "eik", "bulstat", "uic",
         "company eik", "еик/булстат",
     )),
-    ImportField("company_name", _lazy("Company name"), (
+    ImportField("company_name", _("Company name"), (
         "company", "organisation", "organization", "employer", "фирма", "компания", "организация",
         "име на фирма", "име на фирмата", "работодател",
     )),
@@ -137,13 +132,13 @@ def company_fields_for(user) -> list[ImportField]:
 
 
 COMPANY_KEYS = (
-    ("auto", gettext_lazy("EIK, else VAT number, else e-mail, else name and city")),
-    ("eik", gettext_lazy("EIK")), ("vat", gettext_lazy("VAT number")),
-    ("email", gettext_lazy("e-mail")), ("name_city", gettext_lazy("name and city")),
+    ("auto", _("EIK, else VAT number, else e-mail, else name and city")),
+    ("eik", _("EIK")), ("vat", _("VAT number")),
+    ("email", _("e-mail")), ("name_city", _("name and city")),
 )
 CONTACT_KEYS = (
-    ("auto", gettext_lazy("e-mail, else first and last name (within the company)")),
-    ("email", gettext_lazy("e-mail")), ("name", gettext_lazy("first and last name")),
+    ("auto", _("e-mail, else first and last name (within the company)")),
+    ("email", _("e-mail")), ("name", _("first and last name")),
 )
 
 

@@ -34,13 +34,14 @@ from partnera.core.api import check_cursor
 from partnera.core.web import download_response
 
 
-def _out(contract: Contract) -> dict:
+def _out(user, contract: Contract) -> dict:
     return contract_out(contract, checklist=selectors.checklist(contract),
-                        transitions=allowed_transitions(contract))
+                        transitions=allowed_transitions(contract),
+                        sections=selectors.contract_sections_for(user, contract))
 
 
 def _fresh(user, pk: int) -> dict:
-    return _out(selectors.contract_get(user=user, pk=pk))
+    return _out(user, selectors.contract_get(user=user, pk=pk))
 
 
 def _filters(query: ContractListQuery) -> selectors.ContractFilters:
@@ -48,6 +49,11 @@ def _filters(query: ContractListQuery) -> selectors.ContractFilters:
         q=" ".join(query.q.split()), status=list(query.status), owner=list(query.owner),
         team=list(query.team), contract_type=list(query.contract_type), company=query.company,
         ending_within=query.ending_within, to_renew=query.to_renew)
+
+
+def _sections(user, contract: Contract, limited: set[int]) -> selectors.ContractSections:
+    return selectors.contract_sections_for(user, contract) if contract.pk in limited \
+        else selectors.FULL
 
 
 @router.get("/contracts", response=ContractPage)
@@ -59,9 +65,12 @@ def list_contracts(request, query: Query[ContractListQuery]):
     contracts = page.items
     prefetch_related_objects(contracts, "signatory", "offer", "deal")  # a query each, at most
     checklists = selectors.checklists_of(contracts)
+    limited = selectors.limited_ids(request.auth, contracts)
     count, more = selectors.contract_count(user=request.auth, filters=filters)
     return {"items": [contract_out(c, checklist=checklists[c.pk],
-                                   transitions=allowed_transitions(c)) for c in contracts],
+                                   transitions=allowed_transitions(c),
+                                   sections=_sections(request.auth, c, limited))
+                      for c in contracts],
             "next_cursor": page.next_cursor, "count": count, "count_is_lower_bound": more}
 
 
@@ -121,7 +130,7 @@ def transition_contract(request, contract_id: int, payload: TransitionIn):
 @router.get("/contracts/{contract_id}/versions", response=list[VersionOut])
 def list_versions(request, contract_id: int):
     """Every version of the terms, oldest first."""
-    contract = selectors.contract_get(user=request.auth, pk=contract_id)
+    contract = selectors.contract_get_full(user=request.auth, pk=contract_id)
     return [{"number": v.number, "note": v.note, "terms": v.terms, "created_at": v.created_at,
              "created_by": user_ref(v.created_by)}
             for v in selectors.version_list(contract=contract)]
@@ -131,7 +140,7 @@ def list_versions(request, contract_id: int):
 def diff_versions(request, contract_id: int, query: Query[DiffQuery]):
     """What changed from one version of the terms to another, field by field (long texts also
     line by line)."""
-    contract = selectors.contract_get(user=request.auth, pk=contract_id)
+    contract = selectors.contract_get_full(user=request.auth, pk=contract_id)
     older = selectors.version_get(contract=contract, number=query.from_version)
     newer = selectors.version_get(contract=contract, number=query.to_version)
     return {"from_version": older.number, "to_version": newer.number,
@@ -141,14 +150,14 @@ def diff_versions(request, contract_id: int, query: Query[DiffQuery]):
 @router.get("/contracts/{contract_id}/checklist", response=ChecklistOut)
 def contract_checklist(request, contract_id: int):
     """The documents the contract type requires, each present or missing."""
-    contract = selectors.contract_get(user=request.auth, pk=contract_id)
+    contract = selectors.contract_get_full(user=request.auth, pk=contract_id)
     return checklist_out(selectors.checklist(contract))
 
 
 @router.get("/contracts/{contract_id}/pdf", url_name="contract_pdf")
 def contract_pdf(request, contract_id: int) -> HttpResponseBase:
     """The contract as a PDF in its language (the download is audited)."""
-    contract = selectors.contract_get(user=request.auth, pk=contract_id)
+    contract = selectors.contract_get_full(user=request.auth, pk=contract_id)
     content = services.contract_pdf_download(actor=request.auth, contract=contract)
     return download_response(io.BytesIO(content), filename=pdf_filename(contract),
                              content_type="application/pdf")

@@ -1,5 +1,8 @@
 """What hangs below a contract: documents (multipart upload, audited download, soft delete and
-restore), obligations, pricing conditions and referral clauses."""
+restore), obligations, pricing conditions and referral clauses.
+
+A department member who sees a contract only through an obligation reads its obligations (theirs
+and their department's) here, and gets 404 for its documents, conditions and referrals."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from ninja.files import UploadedFile
 from partnera.contracts import selectors, services
 from partnera.contracts.api import router
 from partnera.contracts.api.schemas import (
+    ConditionDeleteQuery,
     ConditionIn,
     ConditionOut,
     ConditionUpdate,
@@ -34,7 +38,7 @@ from partnera.core.web import download_response
 @router.get("/contracts/{contract_id}/documents", response=list[DocumentOut])
 def list_documents(request, contract_id: int, query: Query[DocumentQuery]):
     """The contract's documents by kind (`deleted=true`: those in the trash)."""
-    contract = selectors.contract_get(user=request.auth, pk=contract_id)
+    contract = selectors.contract_get_full(user=request.auth, pk=contract_id)
     documents = (selectors.document_deleted_list(contract=contract) if query.deleted
                  else selectors.document_list(contract=contract))
     return [document_out(d) for d in documents.select_related("created_by")[:500]]
@@ -46,7 +50,7 @@ def upload_document(request, contract_id: int, file: File[UploadedFile], kind: F
     """Upload a document (multipart/form-data: `file`, `kind` from GET /document-kinds,
     optional `description` and `signed_on` YYYY-MM-DD). PDF, images and office files whose
     content matches their extension, up to the size limit; a refused file is not stored."""
-    contract = selectors.contract_get(user=request.auth, pk=contract_id)
+    contract = selectors.contract_get_full(user=request.auth, pk=contract_id)
     document = services.document_add(actor=request.auth, contract=contract, upload=file,
                                       kind=kind, description=description, signed_on=signed_on)
     return Status(201, document_out(document))
@@ -84,7 +88,8 @@ def restore_document(request, document_id: int):
 @router.get("/contracts/{contract_id}/obligations", response=list[ObligationOut])
 def list_contract_obligations(request, contract_id: int):
     contract = selectors.contract_get(user=request.auth, pk=contract_id)
-    return [obligation_out(o) for o in selectors.obligation_list(contract=contract)
+    return [obligation_out(o) for o in selectors.obligation_list(contract=contract,
+                                                                  user=request.auth)
             .select_related("contract")]
 
 
@@ -143,31 +148,39 @@ def reopen_obligation(request, obligation_id: int):
 def list_conditions(request, contract_id: int):
     """The contract's special conditions for its client; `active` while the contract is signed
     or active (the pricing engine applies them then)."""
-    contract = selectors.contract_get(user=request.auth, pk=contract_id)
+    contract = selectors.contract_get_full(user=request.auth, pk=contract_id)
     return [condition_out(r) for r in selectors.pricing_condition_list(contract=contract)]
 
 
 @router.post("/contracts/{contract_id}/pricing-conditions", response={201: ConditionOut})
 def create_condition(request, contract_id: int, payload: ConditionIn):
-    contract = selectors.contract_get(user=request.auth, pk=contract_id)
+    """Add a condition. Beyond the pricing policy's discount limit only the head of sales over
+    the contract or an administrator may (else 403 `approval_required`, naming them); on a
+    signed or active contract `note` must name the annex (else 400 `terms_locked`)."""
+    contract = selectors.contract_get_full(user=request.auth, pk=contract_id)
     rule = services.pricing_condition_create(actor=request.auth, contract=contract,
-                                             data=payload.model_dump())
+                                             data=payload.model_dump(exclude={"note"}),
+                                             note=payload.note)
     return Status(201, condition_out(selectors.pricing_condition_get(user=request.auth,
                                                                      pk=rule.pk)))
 
 
 @router.patch("/contract-pricing-conditions/{condition_id}", response=ConditionOut)
 def update_condition(request, condition_id: int, payload: ConditionUpdate):
+    """Change a condition, under the same rules as adding one."""
     rule = selectors.pricing_condition_get(user=request.auth, pk=condition_id)
     services.pricing_condition_update(actor=request.auth, rule=rule,
-                                      data=payload.model_dump(exclude_unset=True))
+                                      data=payload.model_dump(exclude_unset=True,
+                                                              exclude={"note"}),
+                                      note=payload.note)
     return condition_out(selectors.pricing_condition_get(user=request.auth, pk=rule.pk))
 
 
 @router.delete("/contract-pricing-conditions/{condition_id}", response={204: None})
-def delete_condition(request, condition_id: int):
+def delete_condition(request, condition_id: int, query: Query[ConditionDeleteQuery]):
+    """Remove a condition; on a signed or active contract `?note=` names the annex."""
     rule = selectors.pricing_condition_get(user=request.auth, pk=condition_id)
-    services.pricing_condition_delete(actor=request.auth, rule=rule)
+    services.pricing_condition_delete(actor=request.auth, rule=rule, note=query.note)
     return Status(204, None)
 
 
@@ -175,15 +188,15 @@ def delete_condition(request, condition_id: int):
 
 @router.get("/contracts/{contract_id}/referrals", response=list[ReferralOut])
 def list_referrals(request, contract_id: int):
-    contract = selectors.contract_get(user=request.auth, pk=contract_id)
-    return [referral_out(r) for r in selectors.referral_list(contract=contract)]
+    contract = selectors.contract_get_full(user=request.auth, pk=contract_id)
+    return [referral_out(r) for r in selectors.referral_list(contract=contract, user=request.auth)]
 
 
 @router.post("/contracts/{contract_id}/referrals", response={201: ReferralOut})
 def create_referral(request, contract_id: int, payload: ReferralIn):
     """Who referred the client (a client or a contact you can see) and the agreed reward;
     marketing settles it."""
-    contract = selectors.contract_get(user=request.auth, pk=contract_id)
+    contract = selectors.contract_get_full(user=request.auth, pk=contract_id)
     clause = services.referral_create(actor=request.auth, contract=contract,
                                       data=payload.model_dump())
     return Status(201, referral_out(selectors.referral_get(user=request.auth, pk=clause.pk)))

@@ -12,7 +12,7 @@ from ninja import Schema
 from pydantic import Field
 
 from partnera.contracts.models import ContractStatus, ObligationStatus
-from partnera.contracts.selectors import CONTRACT_SORTS, Checklist
+from partnera.contracts.selectors import CONTRACT_SORTS, FULL, Checklist, ContractSections
 from partnera.core.api import QuerySchema, RowId, StrictSchema
 from partnera.core.money import Currency
 
@@ -282,6 +282,8 @@ class ConditionIn(StrictSchema):
     currency: CurrencyValue = Currency.EUR.value
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    note: str = Field("", max_length=300, description="What changed; required once the "
+                      "contract is signed or active: the annex that changes the conditions.")
 
 
 class ConditionUpdate(StrictSchema):
@@ -294,13 +296,25 @@ class ConditionUpdate(StrictSchema):
     currency: CurrencyValue | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    note: str = Field("", max_length=300, description="What changed; required once the "
+                      "contract is signed or active: the annex that changes the conditions.")
+
+
+class ConditionDeleteQuery(QuerySchema):
+    note: str = Field("", max_length=300, description="What changed; required once the "
+                      "contract is signed or active: the annex that changes the conditions.")
+
+
+class HiddenRef(Schema):
+    id: int
+    name: str | None = Field(description="null when you may not see it.")
 
 
 class ReferralOut(Schema):
     id: int
     contract: int
-    referrer_company: Ref | None
-    referrer_contact: Ref | None
+    referrer_company: HiddenRef | None
+    referrer_contact: HiddenRef | None
     reward: str
     reward_amount: Decimal | None
     currency: str
@@ -387,8 +401,12 @@ def checklist_out(checklist: Checklist) -> dict:
                        "documents": item.documents} for item in checklist.items]}
 
 
-def contract_out(contract, *, checklist: Checklist, transitions: tuple[str, ...]) -> dict:
-    return {
+def contract_out(contract, *, checklist: Checklist, transitions: tuple[str, ...],
+                 sections: ContractSections = FULL) -> dict:
+    """The contract as the API shows it; to a department member who reads it only in part
+    (contracts.selectors.contract_sections_for) its header: no offer, deal, special conditions
+    or documents, and the value and payment terms for finance only."""
+    out = {
         "id": contract.pk, "number": contract.number, "title": contract.title,
         "status": contract.status, "contract_type": ref(contract.contract_type),
         "company": {"id": contract.company_id, "name": contract.company.legal_name},
@@ -410,6 +428,12 @@ def contract_out(contract, *, checklist: Checklist, transitions: tuple[str, ...]
         "version": contract.version, "created_at": contract.created_at,
         "updated_at": contract.updated_at,
     }
+    if sections.limited:
+        out.update(offer=None, deal=None, special_conditions="", missing_documents=[],
+                   allowed_transitions=[])
+        if not sections.money:
+            out.update(value=None, value_eur=None, payment_days=None, payment_terms="")
+    return out
 
 
 def document_out(document) -> dict:
@@ -449,10 +473,12 @@ def referral_out(clause) -> dict:
     return {
         "id": clause.pk, "contract": clause.contract_id,
         "referrer_company": {"id": clause.referrer_company_id,
-                             "name": clause.referrer_company.legal_name}
+                             "name": clause.referrer_company.legal_name
+                             if getattr(clause, "referrer_company_shown", False) else None}
         if clause.referrer_company else None,
         "referrer_contact": {"id": clause.referrer_contact_id,
-                             "name": str(clause.referrer_contact)}
+                             "name": str(clause.referrer_contact)
+                             if getattr(clause, "referrer_contact_shown", False) else None}
         if clause.referrer_contact else None,
         "reward": clause.reward, "reward_amount": clause.reward_amount,
         "currency": clause.currency, "settled_at": clause.settled_at,

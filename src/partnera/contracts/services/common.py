@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from partnera.contracts.models import Contract
 from partnera.contracts.permissions import may_change_contract
-from partnera.contracts.selectors import contract_visible_q
+from partnera.contracts.selectors import contract_sections_for, contract_visible_q
 from partnera.core import cleaning
 from partnera.core.audit import audit_record
 from partnera.core.errors import NotFound, PermissionDenied, ValidationFailed, VersionConflict
@@ -23,6 +23,14 @@ def require_visible(actor, contract: Contract) -> None:
     """Views and API handlers pass contracts read through the selectors; the rule holds here too,
     whoever calls: a contract the actor may not see does not exist for them."""
     if not Contract.all_objects.filter(contract_visible_q(actor), pk=contract.pk).exists():
+        raise NotFound()
+
+
+def require_full(actor, contract: Contract) -> None:
+    """The contract is visible and the actor reads it in full (its documents, PDF, conditions):
+    for a department member who sees it only through an obligation, it does not exist."""
+    require_visible(actor, contract)
+    if contract_sections_for(actor, contract).limited:
         raise NotFound()
 
 

@@ -127,9 +127,11 @@ def _check_assignment(actor, contract: Contract, errors: dict, *, owner_id, team
                             "teams.")]
 
 
-def offer_for_contract(*, actor, offer: Offer | int) -> Offer:
+def offer_for_contract(*, actor, offer: Offer | int, lock_offer: bool = False) -> Offer:
     """The accepted offer a contract is made from: one whose deal the actor may see (else
-    NotFound), accepted (else OfferNotAccepted with its status), with no live contract yet."""
+    NotFound), accepted (else OfferNotAccepted with its status), with no live contract yet (else
+    Conflict). `lock_offer` (inside the transaction that makes the contract): the offer's row is
+    locked first, so two people making a contract from one offer at once get one contract."""
     pk = offer.pk if isinstance(offer, Offer) else offer
     try:
         found = (Offer.objects.select_related("company", "deal")
@@ -137,6 +139,9 @@ def offer_for_contract(*, actor, offer: Offer | int) -> Offer:
                  .get(pk=int(pk)))
     except (Offer.DoesNotExist, TypeError, ValueError, OverflowError):
         raise NotFound() from None
+    if lock_offer:
+        found.status = (Offer.objects.select_for_update().filter(pk=found.pk)
+                        .values_list("status", flat=True).first() or found.status)
     if found.status != OfferStatus.ACCEPTED:
         raise OfferNotAccepted(
             _("Offer %(offer)s is “%(status)s”: a contract is made from an accepted offer only. "
@@ -169,7 +174,7 @@ def contract_create(*, actor, data: dict, offer: Offer | int | None = None) -> C
     payload: dict[str, Any] = {"owner": actor, "team": getattr(actor, "team", None), **data}
     source = None
     if offer is not None:
-        source = offer_for_contract(actor=actor, offer=offer)
+        source = offer_for_contract(actor=actor, offer=offer, lock_offer=True)
         company_given = payload.get("company")
         if company_given not in (None, "") and str(getattr(company_given, "pk", company_given)) \
                 != str(source.company_id):
@@ -287,6 +292,14 @@ def contract_restore(*, actor, contract: Contract) -> Contract:
         raise PermissionDenied()
     if contract.company.deleted_at is not None:
         raise ValidationFailed(_("Restore the client first."))
+    if contract.offer_id is not None:
+        # One live contract per offer: the row lock makes a restore and a new contract from the
+        # same offer run one after the other.
+        Offer.objects.select_for_update().filter(pk=contract.offer_id).values_list("pk").first()
+        other = Contract.objects.filter(offer_id=contract.offer_id).exclude(pk=contract.pk).first()
+        if other is not None:
+            raise Conflict(_("Contract %(number)s was made from the same offer since; only one "
+                             "contract is made from an offer.") % {"number": other.number})
     if contract.deleted_at is not None:
         contract.deleted_at = None
         contract.deleted_by = None

@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnera.contracts.models import Contract, ContractDocument, DocumentKind
-from partnera.contracts.services.common import audit, note_text, require_change, require_visible
+from partnera.contracts.services.common import (
+    audit,
+    lock,
+    note_text,
+    require_change,
+    require_full,
+)
 from partnera.core import cleaning
 from partnera.core.errors import NotFound, ValidationFailed
 from partnera.core.models import AuditEntry
@@ -79,9 +85,13 @@ def document_add(*, actor, contract: Contract, upload: UploadedFile | None, kind
 
 @transaction.atomic
 def document_delete(*, actor, document: ContractDocument) -> ContractDocument:
-    """To the trash (its stored content is kept): the checklist counts it missing again."""
+    """To the trash (its stored content is kept): the checklist counts it missing again. The
+    contract's row is locked first, so it is never activated at the same moment without it."""
     contract = document.contract
     require_change(actor, contract)
+    lock(contract)
+    if not ContractDocument.objects.filter(pk=document.pk).exists():
+        document.refresh_from_db()  # deleted meanwhile: nothing more to do
     if document.deleted_at is None:
         document.deleted_at = timezone.now()
         document.deleted_by = actor
@@ -106,8 +116,9 @@ def document_restore(*, actor, document: ContractDocument) -> ContractDocument:
 
 def document_open(*, actor, document: ContractDocument) -> File:
     """The stored file, opened for a download that is audited; NotFound when its content is
-    missing (the page and the API answer 404 alike)."""
-    require_visible(actor, document.contract)
+    missing (the page and the API answer 404 alike), and for whoever reads the contract only in
+    part."""
+    require_full(actor, document.contract)
     try:
         handle = document.file.open("rb")
     except OSError:
@@ -121,7 +132,7 @@ def contract_pdf_download(*, actor, contract: Contract) -> bytes:
     """The contract rendered as a PDF (contracts.pdf) for a download that is audited."""
     from partnera.contracts.pdf import contract_pdf
 
-    require_visible(actor, contract)
+    require_full(actor, contract)
     content = contract_pdf(contract)
     audit(actor, AuditEntry.Action.DOWNLOAD, contract, contract, {"pdf": [None, contract.language]})
     return content

@@ -16,6 +16,7 @@ from partnera.contracts.models import Contract, ContractType, DocumentKind, Obli
 class DocumentKindFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DocumentKind
+        django_get_or_create = ("name",)  # a seeded kind's name gives the seeded kind
 
     name = factory.Sequence(lambda n: f"Документ {n}")
 

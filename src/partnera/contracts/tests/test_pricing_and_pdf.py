@@ -67,14 +67,15 @@ def test_a_fixed_price_condition_explains_itself_as_the_contract(manager):
     product = priced_product("20.00")
     contract = ContractFactory(owner=manager, status=S.ACTIVE)
     rule = services.pricing_condition_create(actor=manager, contract=contract,
-                                             data={"fixed_price": "15.50", "product": product.pk})
+                                             data={"fixed_price": "19.50", "product": product.pk},
+                                             note="Анекс 1")
 
     priced = price_document(company=contract.company, currency="EUR", on_date=TODAY(),
                             lines=[LineRequest(product_id=product.pk, quantity=Decimal("4"))])
 
     assert rule.active and rule.name.startswith(contract.number)
     step = priced.lines[0].steps[-1]
-    assert (step.code, step.rule_id, step.unit_price) == ("special", rule.pk, Decimal("15.50"))
+    assert (step.code, step.rule_id, step.unit_price) == ("special", rule.pk, Decimal("19.50"))
 
 
 def test_bad_pricing_conditions_are_refused_and_nothing_changes(manager):
@@ -129,13 +130,13 @@ def pdf_text(content: bytes) -> str:
 
 
 @pytest.fixture
-def contract_for_pdf(manager):
+def contract_for_pdf(manager, admin_user):
     OrganisationProfile.objects.create(
         name="Партнера", legal_name="Партнера ООД", legal_name_en="Partnera Ltd", eik="206123456",
         address="София, бул. България 1", address_en="1 Bulgaria Blvd, Sofia",
         representative="Иван Петров")
     contract_type = ContractTypeFactory(
-        name="Договор за доставка",
+        name="Договор за доставка (печат)",
         template="1. {our_company} доставя на {client} по договор {number}.\n"
                  "2. Срок: от {start_date} до {end_date}. Стойност {value} {currency}.\n"
                  "3. Неизвестно {unknown} остава.")
@@ -147,7 +148,8 @@ def contract_for_pdf(manager):
                                signatory=ContactFactory(company=company, first_name="Мария",
                                                         last_name="Колева"))
     product = priced_product("10.00", name="Кашон петслоен", name_en="Five-layer carton")
-    services.pricing_condition_create(actor=manager, contract=contract,
+    # Above the 10 % limit: granted by an administrator.
+    services.pricing_condition_create(actor=admin_user, contract=contract,
                                       data={"discount_percent": "12.5", "product": product.pk})
     ObligationFactory(contract=contract, title="Първа доставка", due_date=dt.date(2026, 2, 1))
     return contract

@@ -268,7 +268,8 @@ def test_obligations_conditions_and_referrals_from_the_page(logged_in, manager):
     assert client.post(url("obligation_complete", obligation.pk)).status_code == 302
     assert Obligation.objects.get().status == "done"
     assert client.post(url("condition_create", contract.pk),
-                       {"discount_percent": "6", "currency": "EUR"}).status_code == 302
+                       {"discount_percent": "6", "currency": "EUR",
+                        "note": "Анекс 1: отстъпка"}).status_code == 302
     rule = contract.pricing_rules.get()
     assert rule.active and client.get(url("condition_edit", rule.pk)).status_code == 200
     assert client.post(url("referral_create", contract.pk), {
@@ -301,11 +302,17 @@ def test_the_obligations_page_of_a_department_member(logged_in, make_user, manag
 
 # --- settings, the company page --------------------------------------------------------------------
 
-def test_the_settings_page_is_for_administrators(logged_in, manager, admin_user):
+def test_the_settings_page_is_for_administrators(logged_in, manager, admin_user, settings):
+    from django.utils import translation
+
+    from partnera.contracts.defaults import CONTRACT_TYPES
+
+    with translation.override(settings.LANGUAGE_CODE):  # the seeded name, in the seed's language
+        seeded = str(CONTRACT_TYPES[0][0])
     assert logged_in(manager).get(url("settings")).status_code == 403
     client = logged_in(admin_user)
     page = client.get(url("settings"))
-    assert page.status_code == 200 and "Supply contract" in page.content.decode()
+    assert page.status_code == 200 and seeded in page.content.decode()
 
     created = client.post(url("settings_type_create"), {
         "name": "Договор за наем", "default_notice_days": "90", "active": "on",
@@ -320,14 +327,16 @@ def test_the_settings_page_is_for_administrators(logged_in, manager, admin_user)
                                                       "active": "on"}).status_code == 302
 
 
-def test_the_company_page_shows_the_contracts_panel_and_timeline(logged_in, manager):
+def test_the_company_page_shows_the_contracts_panel_and_timeline(logged_in, manager, settings):
     contract = services.contract_create(actor=manager, data={
         "title": "Договор за доставка", "contract_type": ContractTypeFactory().pk,
         "company": CompanyFactory(owner=manager).pk})
     services.contract_transition(actor=manager, contract=contract, status=S.SIGNED,
                                  signed_on=TODAY())
 
-    page = logged_in(manager).get(reverse("clients:company_detail", args=[contract.company_id]))
+    client = logged_in(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the events' words, in English
+    page = client.get(reverse("clients:company_detail", args=[contract.company_id]))
 
     html = page.content.decode()
     assert page.status_code == 200

@@ -21,8 +21,8 @@ from partnera.contracts.forms import (
 from partnera.contracts.models import Contract, ContractStatus
 from partnera.contracts.permissions import (
     may_change_contract,
+    may_complete_obligation,
     may_delete_contract,
-    may_settle_obligation,
 )
 from partnera.contracts.services.contracts import ENDED
 from partnera.contracts.services.lifecycle import allowed_transitions
@@ -82,8 +82,9 @@ def referral_contacts(user, clause=None) -> list[Contact]:
     contacts = list(Contact.objects.filter(Q(company__deleted_at__isnull=True),
                                            visible_q(user, root="company__"))
                     .select_related("company").order_by("-created_at")[:300])
-    if clause is not None and clause.referrer_contact_id and clause.referrer_contact_id not in {
-            c.pk for c in contacts}:
+    if (clause is not None and clause.referrer_contact_id
+            and getattr(clause, "referrer_contact_shown", False)
+            and clause.referrer_contact_id not in {c.pk for c in contacts}):
         contacts.append(clause.referrer_contact)
     return contacts
 
@@ -113,18 +114,19 @@ def detail_context(request: HttpRequest, contract: Contract, *,
                    obligation_form: ObligationForm | None = None,
                    condition_form: PricingConditionForm | None = None,
                    referral_form: ReferralForm | None = None) -> dict:
+    """The contract page. A department member who sees the contract only through an obligation
+    gets its header and their obligations (selectors.contract_sections_for), nothing else."""
     user = request.user
+    sections = selectors.contract_sections_for(user, contract)
     changeable = may_change_contract(user, contract)
     open_for_changes = changeable and contract.status not in ENDED
-    kinds = list(selectors.document_kind_list())
-    obligations = list(selectors.obligation_list(contract=contract))
+    obligations = list(selectors.obligation_list(contract=contract, user=user))
     for obligation in obligations:
-        obligation.may_settle = may_settle_obligation(  # type: ignore[attr-defined]
+        obligation.may_settle = may_complete_obligation(  # type: ignore[attr-defined]
             user, obligation, contract)
-    documents = list(selectors.document_list(contract=contract))
-    checklist = selectors.checklist(contract)
     context = {
         "contract": contract,
+        "sections": sections,
         "company_visible": _company_visible(user, contract),
         "can_change": changeable,
         "open_for_changes": open_for_changes,
@@ -133,23 +135,28 @@ def detail_context(request: HttpRequest, contract: Contract, *,
         if changeable else [],
         "transition_form": transition_form or TransitionForm(initial={"version": contract.version}),
         "transition_error": transition_error,
-        "checklist": checklist,
-        "documents": documents,
-        "deleted_documents": list(selectors.document_deleted_list(contract=contract)[:20])
-        if changeable else [],
-        "document_form": document_form or DocumentForm(kinds=kinds),
         "obligations": obligations,
         "obligation_form": obligation_form or ObligationForm(users=active_users(),
                                                              departments=departments()),
+        "in_force": contract.status in selectors.IN_FORCE,
+    }
+    if sections.limited:
+        return context
+    kinds = list(selectors.document_kind_list())
+    context.update({
+        "checklist": selectors.checklist(contract),
+        "documents": list(selectors.document_list(contract=contract)),
+        "deleted_documents": list(selectors.document_deleted_list(contract=contract)[:20])
+        if changeable else [],
+        "document_form": document_form or DocumentForm(kinds=kinds),
         "conditions": list(selectors.pricing_condition_list(contract=contract)),
         "condition_form": condition_form or (PricingConditionForm(**pricing_choices())
                                              if open_for_changes else None),
-        "referrals": list(selectors.referral_list(contract=contract)),
+        "referrals": selectors.referral_list(contract=contract, user=user),
         "referral_form": referral_form or (ReferralForm(contacts=referral_contacts(user))
                                            if changeable else None),
         "history": contract_history(contract=contract, limit=30),
         "term_labels": labels(),
-        "in_force": contract.status in selectors.IN_FORCE,
-    }
+    })
     context.update(_versions_context(request, contract))
     return context

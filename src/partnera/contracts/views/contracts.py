@@ -52,6 +52,9 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     page = selectors.contract_page(user=user, filters=filters, sort=sort,
                                    cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     count, more = selectors.contract_count(user=user, filters=filters)
+    hidden = selectors.hidden_value_ids(user, page.items)
+    for contract in page.items:
+        contract.value_hidden = contract.pk in hidden  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(request, "contracts/contract_list.html", {

@@ -27,7 +27,7 @@ def _documents_url(contract_id: int) -> str:
 @web_errors
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    contract = selectors.contract_get(user=user, pk=pk)
+    contract = selectors.contract_get_full(user=user, pk=pk)
     if not may_change_contract(user, contract):
         raise PermissionDenied()
     form = DocumentForm(request.POST, request.FILES,

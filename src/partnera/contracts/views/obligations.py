@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from partnera.contracts import selectors, services
 from partnera.contracts.forms import ObligationForm, service_data
 from partnera.contracts.models import ObligationStatus
-from partnera.contracts.permissions import may_change_contract, may_settle_obligation
+from partnera.contracts.permissions import may_change_contract, may_complete_obligation
 from partnera.contracts.views.common import active_users, departments, detail_context
 from partnera.core.errors import PermissionDenied, ValidationFailed
 from partnera.core.web import add_errors_to_form, web_errors
@@ -52,7 +52,7 @@ def obligation_list(request: HttpRequest) -> HttpResponse:
         # What the row shows (attributes of the row only, for the template).
         obligation.overdue = (  # type: ignore[attr-defined]
             obligation.status == ObligationStatus.OPEN and obligation.due_date < today)
-        obligation.may_settle = may_settle_obligation(  # type: ignore[attr-defined]
+        obligation.may_settle = may_complete_obligation(  # type: ignore[attr-defined]
             user, obligation, obligation.contract)
     return render(request, "contracts/obligation_list.html", {
         "obligations": rows[:PAGE_SIZE], "more": len(rows) > PAGE_SIZE, "scope": scope,

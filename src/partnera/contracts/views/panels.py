@@ -27,5 +27,8 @@ def company_contracts_panel(*, user, record) -> dict | None:
     may_create = may_create_contracts(user) and record.deleted_at is None
     if not contracts and not may_create:
         return None
+    hidden = selectors.hidden_value_ids(user, contracts)
+    for contract in contracts:
+        contract.value_hidden = contract.pk in hidden  # type: ignore[attr-defined]
     return {"company": record, "contracts": contracts[:PANEL_SIZE],
             "more": len(contracts) > PANEL_SIZE, "may_create": may_create}

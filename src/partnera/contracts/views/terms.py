@@ -41,14 +41,15 @@ def _condition_initial(rule) -> dict:
 @web_errors
 def condition_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    contract = selectors.contract_get(user=user, pk=pk)
+    contract = selectors.contract_get_full(user=user, pk=pk)
     if not may_change_contract(user, contract):
         raise PermissionDenied()
     form = PricingConditionForm(request.POST, **pricing_choices())
     if form.is_valid():
         try:
             services.pricing_condition_create(actor=user, contract=contract,
-                                              data=service_data(form))
+                                              data=service_data(form, skip=("note",)),
+                                              note=form.cleaned_data.get("note", ""))
         except ValidationFailed as exc:
             add_errors_to_form(form, exc)
         else:
@@ -71,7 +72,9 @@ def condition_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = PricingConditionForm(request.POST, **pricing_choices())
         if form.is_valid():
             try:
-                services.pricing_condition_update(actor=user, rule=rule, data=service_data(form))
+                services.pricing_condition_update(actor=user, rule=rule,
+                                                  data=service_data(form, skip=("note",)),
+                                                  note=form.cleaned_data.get("note", ""))
             except ValidationFailed as exc:
                 add_errors_to_form(form, exc)
             else:
@@ -92,7 +95,8 @@ def condition_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rule = selectors.pricing_condition_get(user=request.user, pk=pk)
     contract_id = rule.contract_id
     try:
-        services.pricing_condition_delete(actor=request.user, rule=rule)
+        services.pricing_condition_delete(actor=request.user, rule=rule,
+                                          note=request.POST.get("note", ""))
     except ValidationFailed as exc:
         messages.error(request, exc.message)
     else:
@@ -102,12 +106,25 @@ def condition_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- referral clauses ----------------------------------------------------------------------------
 
+def _referrer_label(clause) -> str:
+    """The referring client's name, or "—" when the user may not see it."""
+    if clause.referrer_company is None:
+        return ""
+    return clause.referrer_company.legal_name if clause.referrer_company_shown else "—"
+
+
+def _hidden_contact(clause) -> int | None:
+    """The clause's contact when the user may not see it (kept as "—" in the form)."""
+    shown = getattr(clause, "referrer_contact_shown", False)
+    return clause.referrer_contact_id if clause.referrer_contact_id and not shown else None
+
+
 @login_required
 @require_POST
 @web_errors
 def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    contract = selectors.contract_get(user=user, pk=pk)
+    contract = selectors.contract_get_full(user=user, pk=pk)
     if not may_change_contract(user, contract):
         raise PermissionDenied()
     form = ReferralForm(request.POST, contacts=referral_contacts(user))
@@ -134,7 +151,7 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied()
     contacts = referral_contacts(user, clause)
     if request.method == "POST":
-        form = ReferralForm(request.POST, contacts=contacts)
+        form = ReferralForm(request.POST, contacts=contacts, hidden_contact=_hidden_contact(clause))
         if form.is_valid():
             try:
                 services.referral_update(actor=user, clause=clause, data=service_data(form))
@@ -146,8 +163,8 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
     else:
         form = ReferralForm(initial=ReferralForm.initial_from(clause), contacts=contacts,
-                            company_label=clause.referrer_company.legal_name
-                            if clause.referrer_company else "")
+                            company_label=_referrer_label(clause),
+                            hidden_contact=_hidden_contact(clause))
         status = 200
     return render(request, "contracts/referral_form.html",
                   {"form": form, "clause": clause, "contract": contract}, status=status)

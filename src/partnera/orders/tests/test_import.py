@@ -132,3 +132,114 @@ def test_the_command_line_imports_the_file(manager, world):
     assert exc.value.returncode == 2  # some rows had problems, the rest was imported
     assert Order.objects.count() == 3
     assert "NOPE-99" in out.getvalue()
+
+
+# --- an order whose rows fall into two batches ---------------------------------------------------
+
+HEADER = "ЕИК;Номер на поръчка;Код на артикул;Количество;Дата на поръчка;Срок на доставка\n"
+
+
+def _two_batches(settings, rows: str) -> bytes:
+    settings.PARTNERA_IMPORT_BATCH_SIZE = 1  # every row a batch of its own
+    return (HEADER + rows).encode()
+
+
+def test_a_refused_later_row_takes_back_the_order_made_from_the_earlier_rows(manager, world,
+                                                                             settings):
+    # Given an order of two rows in two batches, its second row naming an unknown product
+    text = _two_batches(settings, f"{ALFA};PO-1;KASH-01;10;03.03.2025;20.03.2025\n"
+                                  f"{ALFA};PO-1;NOPE-99;5;03.03.2025;20.03.2025\n"
+                                  f"{ALFA};PO-2;ETIK-02;100;03.03.2025;20.03.2025\n")
+
+    run = run_import(manager, "orders", text, filename="orders.csv")
+
+    # Then no part of PO-1 is left; PO-2 (whole) is imported
+    assert list(Order.objects.values_list("client_reference", flat=True)) == ["PO-2"]
+    withdrawn = Order.all_objects.get(client_reference="PO-1")
+    assert withdrawn.deleted_at is not None
+    assert AuditEntry.objects.filter(object_type="orders.order", object_id=str(withdrawn.pk),
+                                     action="delete", channel="import").count() == 1
+    # And the report counts PO-1's rows as errors, each saying why
+    assert outcomes(run) == {2: "error", 3: "error", 4: "created"}
+    assert run.counts == {"created": 1, "updated": 0, "unchanged": 0, "skipped": 0, "errors": 2}
+    messages = {number: message for number, _column, message in issues(run)}
+    assert messages[2] == (f"Row 3 of this order has a problem; the order is not imported (order "
+                           f"{withdrawn.number}, made from the rows before it, was deleted again).")
+    assert messages[3] == "No active product has the code “NOPE-99”."
+    # And undo has nothing of PO-1 to take back
+    result = import_services.import_undo(actor=manager, run=run)
+    assert (result.reverted, result.kept) == (1, [])
+
+
+def test_a_later_row_refused_while_cleaned_takes_back_the_order_too(manager, world, settings):
+    text = _two_batches(settings, f"{ALFA};PO-1;KASH-01;10;03.03.2025;20.03.2025\n"
+                                  f"{ALFA};PO-1;ETIK-02;-5;03.03.2025;20.03.2025\n")
+
+    run = run_import(manager, "orders", text, filename="orders.csv")
+
+    assert not Order.objects.exists() and OrderLine.objects.filter(
+        order__deleted_at__isnull=True).count() == 0
+    assert outcomes(run) == {2: "error", 3: "error"}
+    assert run.counts["created"] == 0 and run.counts["errors"] == 2
+
+
+def test_a_bad_row_in_the_same_batch_refuses_its_whole_order(manager, world):
+    # (one batch: a row refused while cleaned never reaches the planning, its order is refused)
+    text = (HEADER + f"{ALFA};PO-1;KASH-01;10;03.03.2025;20.03.2025\n"
+                     f"{ALFA};PO-1;ETIK-02;много;03.03.2025;20.03.2025\n").encode()
+
+    run = run_import(manager, "orders", text, filename="orders.csv")
+
+    assert Order.all_objects.count() == 0
+    assert outcomes(run) == {2: "error", 3: "error"}
+    assert {n: m for n, _c, m in issues(run)}[2] == (
+        "Row 3 of this order has a problem; the order is not imported.")
+
+
+def test_an_order_confirmed_between_the_batches_stays_and_says_so(manager, world, settings,
+                                                                  monkeypatch):
+    from partnera.orders import importing, services
+
+    text = _two_batches(settings, f"{ALFA};PO-1;KASH-01;10;03.03.2025;20.03.2025\n"
+                                  f"{ALFA};PO-1;NOPE-99;5;03.03.2025;20.03.2025\n")
+    planned = importing.OrderImport.plan
+
+    def plan_after_a_confirmation(self, rows):  # someone confirms PO-1 before row 3 is planned
+        order = Order.objects.filter(client_reference="PO-1", status=OrderStatus.RECEIVED).first()
+        if order is not None and rows[0].number == 3:
+            services.order_confirm(actor=manager, order=order)
+        return planned(self, rows)
+
+    monkeypatch.setattr(importing.OrderImport, "plan", plan_after_a_confirmation)
+    run = run_import(manager, "orders", text, filename="orders.csv")
+
+    order = Order.objects.get(client_reference="PO-1")
+    assert (order.status, order.lines.count()) == (OrderStatus.CONFIRMED, 1)
+    messages = [m for n, _c, m in issues(run) if n == 2]
+    assert messages == [f"Row 3 of this order has a problem, but order {order.number}, made from "
+                        f"the rows before it, was confirmed meanwhile and keeps only those rows: "
+                        f"add the rest by hand."]
+
+
+# --- i18n ------------------------------------------------------------------------------------------
+
+def test_the_import_labels_are_extracted_for_translation(tmp_path):
+    """makemessages (xgettext with Django's keywords) finds the field labels and the help."""
+    import shutil
+    import subprocess
+
+    import partnera.clients.importing.fields as client_fields
+    import partnera.orders.importing as order_import
+
+    if shutil.which("xgettext") is None:
+        pytest.skip("xgettext is not installed")
+    out = tmp_path / "django.po"
+    subprocess.run(["xgettext", "--language=Python", "--from-code=UTF-8", "--keyword=gettext_noop",
+                    "--keyword=gettext_lazy", "--keyword=ngettext_lazy:1,2",
+                    "--keyword=pgettext:1c,2", "--keyword=pgettext_lazy:1c,2", "-o", str(out),
+                    order_import.__file__, client_fields.__file__], check=True)
+    catalog = out.read_text()
+    for label in ("Client's EIK", "Client's order number", "Product code", "Promised date",
+                  "Company name", "EIK/BULSTAT"):
+        assert f'msgid "{label}"' in catalog, label
+    assert "One order line per row" in catalog

@@ -244,13 +244,16 @@ def test_unknown_and_inactive_products_are_refused(manager):
 
 def test_expired_price_list_is_refused(manager):
     company = client_of(manager)
-    product = ProductFactory(name="Етикет")
+    product = ProductFactory(name="Етикет", name_en="")
     expired = PriceListFactory(valid_from=days(-60), valid_to=days(-1))
     PriceListItemFactory(price_list=expired, product=product, price=Decimal("3.00"))
     with pytest.raises(ValidationFailed) as exc:
         order_for(manager, company, [line(product)])
+    # The pricing engine names the day as the active language writes it.
+    from django.utils import formats
     assert exc.value.fields == {"lines.1.product": [
-        f"No price list valid on {today().isoformat()} prices Етикет."]}
+        f"No price list valid on {formats.date_format(today(), 'SHORT_DATE_FORMAT')} prices "
+        "Етикет."]}
     _nothing_written()
 
 

@@ -97,6 +97,7 @@ def detail_context(request: HttpRequest, order: Order, **extra) -> dict:
         "deliveries": selectors.delivery_list(order),
         "departments": list(order.departments.all()),
         "company_visible": Company.objects.filter(visible_q(user), pk=order.company_id).exists(),
+        "links": selectors.order_links_seen(user, order),
         "timeline": _timeline_rows(order_timeline(user=user, order=order, limit=TIMELINE_SIZE)),
         "explanation_template": select_template(EXPLANATION_TEMPLATES).template.name,
         "may_manage": may_manage,

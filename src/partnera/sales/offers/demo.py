@@ -188,7 +188,8 @@ class OfferDemo:
         """Offers for the deals of these companies (within the run's quotas)."""
         ctx = self.ctx
         accepted: list[Accepted] = []
-        if not ctx.products or not company_ids:
+        if not ctx.products or not company_ids or all(
+                ctx.given[kind] >= QUOTA[kind] for kind in ("open", "won", "lost")):
             return accepted
         deals = (Deal.objects.filter(company_id__in=company_ids)
                  .select_related("stage", "company", "owner", "pipeline")
@@ -253,7 +254,7 @@ class OfferDemo:
         if outcome == "approved_sent":
             decided = ctx.between(created, ctx.now, 0.1, 0.3)
             with happened_at(decided):
-                offer = approval.offer_approve(actor=self._approver(), offer=offer,
+                offer = approval.offer_approve(actor=self._approver(offer), offer=offer,
                                                comment=ctx.rng.choice(APPROVAL_COMMENTS))
             Offer.objects.filter(pk=offer.pk).update(approval_decided_at=decided)
         sent = ctx.between(created, ctx.now, 0.3, 0.6)
@@ -354,8 +355,12 @@ class OfferDemo:
         self.ctx.counts["accepted offers"] += 1
         return Accepted(offer=offer, deal=deal, at=at, historical=historical)
 
-    def _approver(self) -> User:
-        approver = self.ctx.head or self.ctx.admin
+    def _approver(self, offer: Offer) -> User:
+        """Who decides the discount by the rule (a head of sales never decides their own)."""
+        for user in approval.approvers(offer):
+            if approval.may_approve(user, offer):
+                return user
+        approver = self.ctx.admin or self.ctx.head
         assert approver is not None
         return approver
 

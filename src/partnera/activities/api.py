@@ -30,7 +30,7 @@ from partnera.activities.reminders import (
     reminder_list,
     reminder_set,
 )
-from partnera.core.api import MAX_ID, QuerySchema, RowId, StrictSchema, check_cursor
+from partnera.core.api import MAX_ID, CompanyRef, QuerySchema, RowId, StrictSchema, UserRef, check_cursor
 from partnera.core.errors import ValidationFailed
 from partnera.core.models import Notification
 from partnera.core.notifications import notification_list, notifications_mark_read, unread_count
@@ -54,17 +54,6 @@ else:
 
 
 # --- output -------------------------------------------------------------------------------------
-
-class UserRef(Schema):
-    id: int
-    username: str
-    name: str
-
-
-class CompanyRef(Schema):
-    id: int
-    name: str
-
 
 class DealRef(Schema):
     id: int

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from partnera.activities import calendar as cal
 from partnera.activities import feeds
-from partnera.core.api import QuerySchema
+from partnera.core.api import QuerySchema, Ref
 from partnera.core.errors import ValidationFailed
 from partnera.core.timezones import user_zone
 
@@ -31,11 +31,6 @@ class EventsQuery(QuerySchema):
     end: dt.date = Field(description="The day after the last one (YYYY-MM-DD), at most 62 days "
                                      "after start.")
     who: str = Field("me", max_length=40, description="me, team, team:<id> or user:<id>.")
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class EventOut(Schema):

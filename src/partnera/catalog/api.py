@@ -17,7 +17,7 @@ from pydantic import Field
 from partnera.catalog import selectors, services
 from partnera.catalog.api_prices import router as prices_router
 from partnera.catalog.models import Product, ProductKind, Unit
-from partnera.core.api import QuerySchema, RowId, StrictSchema, check_cursor
+from partnera.core.api import QuerySchema, Ref, RowId, StrictSchema, check_cursor
 
 router = Router(tags=["catalog"])
 router.add_router("", prices_router)  # price lists, pricing rules, the policy and quotes
@@ -28,11 +28,6 @@ if TYPE_CHECKING:
 else:
     KindValue = Literal[tuple(ProductKind.values)]
     UnitValue = Literal[tuple(Unit.values)]
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class VatRef(Schema):
@@ -161,7 +156,7 @@ class LineOut(Schema):
     active: bool
 
 
-class LineIn(StrictSchema):
+class ProductLineIn(StrictSchema):
     name: str = Field(max_length=120)
     position: int = Field(0, ge=0, le=10000)
 
@@ -210,7 +205,7 @@ def list_lines(request, query: Query[InactiveQuery]):
 
 
 @router.post("/product-lines", response={201: LineOut})
-def create_line(request, payload: LineIn):
+def create_line(request, payload: ProductLineIn):
     return Status(201, _line_out(services.product_line_create(actor=request.auth,
                                                               data=payload.model_dump())))
 

@@ -16,11 +16,12 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from partnera.catalog import selectors, services
+from partnera.catalog.api_schemas import PriceStepOut, ProductRef, VatGroupOut, explanation_out
 from partnera.catalog.models import PriceList, PriceListItem, PriceListScope, PricingRule, RuleKind
 from partnera.catalog.pricing import MAX_LINES, LineRequest, PricedDocument, price_document
 from partnera.clients import selectors as client_selectors
 from partnera.clients.models import Tier
-from partnera.core.api import QuerySchema, RowId, StrictSchema
+from partnera.core.api import QuerySchema, Ref, RowId, StrictSchema
 from partnera.core.money import Currency
 
 router = Router(tags=["pricing"])
@@ -37,17 +38,6 @@ else:
     RuleKindValue = Literal[tuple(RuleKind.values)]
 
 ActiveFilter = Literal["active", "inactive", "all"]
-
-
-class Ref(Schema):
-    id: int
-    name: str
-
-
-class ProductRef(Schema):
-    id: int
-    code: str
-    name: str
 
 
 def _ref(obj, attr: str = "name") -> dict | None:
@@ -366,16 +356,6 @@ class QuoteIn(StrictSchema):
     lines: list[QuoteLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
-class StepOut(Schema):
-    code: str = Field(description="list_price, converted, special, promotion, volume, "
-                                  "adjustment, rebate, manual or free_units.")
-    label: str
-    unit_price: str = Field(description="The unit price after this step.")
-    percent: str | None
-    rule_id: int | None
-    detail: str
-
-
 class QuoteLineOut(Schema):
     product: ProductRef
     description: str
@@ -391,13 +371,7 @@ class QuoteLineOut(Schema):
     vat_amount: Decimal
     gross_amount: Decimal
     needs_approval: bool
-    explanation: list[StepOut]
-
-
-class VatGroupOut(Schema):
-    rate: Decimal
-    base: Decimal
-    vat: Decimal
+    explanation: list[PriceStepOut]
 
 
 class QuoteOut(Schema):
@@ -422,7 +396,7 @@ def quote_out(document: PricedDocument) -> dict:
             "manual_discount": line.manual_discount, "free_units": line.free_units,
             "net_amount": line.net_amount, "vat_rate": line.vat_rate,
             "vat_amount": line.vat_amount, "gross_amount": line.gross_amount,
-            "needs_approval": line.needs_approval, "explanation": line.explanation,
+            "needs_approval": line.needs_approval, "explanation": explanation_out(line.explanation),
         } for line in document.lines],
         "net_total": document.net_total, "vat_total": document.vat_total,
         "gross_total": document.gross_total,

@@ -262,3 +262,28 @@ class PricingPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.max_manual_discount)
+
+
+class PricedLine(models.Model):
+    """The fields of a line the pricing engine priced (an offer's or an order's line): what was
+    asked, each amount as the engine computed it, and the explanation of its unit price."""
+
+    position = models.PositiveIntegerField(_("position"), default=0)
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("product"))
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=10)
+    list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=4)
+    manual_discount = models.DecimalField(_("manual discount (%)"), max_digits=5, decimal_places=2,
+                                          default=0)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4)
+    free_units = models.DecimalField(_("free units"), max_digits=14, decimal_places=3, default=0)
+    net_amount = models.DecimalField(_("amount without VAT"), max_digits=16, decimal_places=2)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    vat_amount = models.DecimalField(_("VAT"), max_digits=16, decimal_places=2)
+    gross_amount = models.DecimalField(_("amount with VAT"), max_digits=16, decimal_places=2)
+    explanation = models.JSONField(_("how the price came about"), default=list, blank=True)
+
+    class Meta:
+        abstract = True

@@ -3,8 +3,8 @@ and orders alike, so the UI, the API, the PDF and exports always show the same a
 
 A unit price is built in steps, each kept in the line's explanation:
   1. the list price: the most specific price list valid on the day (the client's own, then its
-     tier's, then everyone's) in the document's currency, else the other currency's list converted
-     at the fixed 1.95583;
+     tier's, then everyone's); of equally specific lists, one in the document's currency, else
+     the other currency's converted at the fixed 1.95583;
   2. the client's special condition (a fixed price or a discount; the lowest price wins);
   3. a promotion valid on the day (the best one);
   4. a volume discount for the quantity on the line (the best tier reached);
@@ -13,6 +13,10 @@ A unit price is built in steps, each kept in the line's explanation:
      reaches the agreed volume;
   7. the manual discount the manager typed; above the pricing policy's limit it needs approval.
 Free units ("every 10 bought, 1 free") are listed on the line and do not change its price.
+A special fixed price above the list price is not applied (the lower price wins).
+
+The explanation is stored language-neutral (codes, names the owners wrote, numbers); the words are
+put in at display time (catalog/partials/price_explanation.html), in the reader's language.
 
 Unit prices keep four decimals between steps; each line's amount without VAT and its VAT are
 rounded to the cent, half up; totals are the sums of the rounded lines.
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db.models import Q
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from partnera.catalog.models import (
@@ -46,6 +51,11 @@ ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 UNIT_PRICE = Decimal("0.0001")
 MAX_QUANTITY = Decimal("99999999999")  # what OrderLine/OfferLine.quantity can hold
+# What the documents' money columns hold: amounts and totals (max_digits=16, decimal_places=2),
+# unit prices (max_digits=14, decimal_places=4) and free units (max_digits=14, decimal_places=3).
+MAX_AMOUNT = Decimal("99999999999999.99")
+MAX_UNIT_PRICE = Decimal("9999999999.9999")
+MAX_FREE_UNITS = Decimal("99999999999.999")
 MAX_LINES = 1000
 
 
@@ -65,7 +75,10 @@ class LineRequest:
 
 @dataclass(frozen=True)
 class PriceStep:
-    """One step of a line's price: what applied, and the unit price after it."""
+    """One step of a line's price: what applied, and the unit price after it. Language-neutral:
+    `label` is a name its owner wrote (the price list's, the rule's), empty for the built-in
+    steps (manual, converted); `detail` a neutral note ("≥ 100", "+2", "1 EUR = 1.95583 BGN", the
+    list's currency); `facts` the numbers the display words ("from 100") are made of."""
 
     # list_price, converted, special, promotion, volume, adjustment, rebate, manual, free_units
     code: str
@@ -74,12 +87,14 @@ class PriceStep:
     percent: Decimal | None = None
     rule_id: int | None = None
     detail: str = ""
+    # currency, rate (converted); min_quantity (volume, free_units); free_units; volume (rebate)
+    facts: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
             "code": self.code, "label": self.label, "unit_price": str(self.unit_price),
             "percent": None if self.percent is None else str(self.percent),
-            "rule_id": self.rule_id, "detail": self.detail,
+            "rule_id": self.rule_id, "detail": self.detail, **self.facts,
         }
 
 
@@ -190,7 +205,7 @@ def price_document(*, company, currency: str, on_date: dt.date,
     rules_for = _rule_finder(rules)
     rebates = _rebates_reached(company, rules, lines, products, rules_for)
 
-    texts = _texts()
+    language = translation.get_language() or "bg"
     priced: list[PricedLine] = []
     for number, line in enumerate(lines, start=1):
         product = products[line.product_id]
@@ -198,13 +213,34 @@ def price_document(*, company, currency: str, on_date: dt.date,
         if base is None:
             errors[f"lines.{number}.product"] = [
                 _("No price list valid on %(day)s prices %(product)s.")
-                % {"day": on_date.isoformat(), "product": product.name}]
+                % {"day": formats.date_format(on_date, "SHORT_DATE_FORMAT"),
+                   "product": product.name_in(language)}]
             continue
-        priced.append(_price_line(product, line, base, rules_for(product), rebates, company,
-                                  currency, on_date, policy.max_manual_discount, texts))
+        if base[0] > MAX_UNIT_PRICE:
+            errors[f"lines.{number}.product"] = [
+                _("The price of %(product)s in %(currency)s is more than a document can hold.")
+                % {"product": product.name_in(language), "currency": currency}]
+            continue
+        priced_line = _price_line(product, line, base, rules_for(product), rebates, company,
+                                  currency, on_date, policy.max_manual_discount)
+        if priced_line.gross_amount > MAX_AMOUNT or priced_line.free_units > MAX_FREE_UNITS:
+            errors[f"lines.{number}.quantity"] = [
+                _("This line comes to more than a document can hold (%(max)s); lower the "
+                  "quantity.") % {"max": _amount(MAX_AMOUNT)}]
+            continue
+        priced.append(priced_line)
     if errors:
         raise PricingError(fields=errors)
-    return _document(currency, on_date, priced, policy.max_manual_discount)
+    document = _document(currency, on_date, priced, policy.max_manual_discount)
+    if document.gross_total > MAX_AMOUNT:
+        message = (_("Together the lines come to more than a document can hold (%(max)s); split "
+                     "them into two documents.") % {"max": _amount(MAX_AMOUNT)})
+        raise PricingError(message, fields={"lines": [message]})
+    return document
+
+
+def _amount(value: Decimal) -> str:
+    return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
 def _check_line(number: int, line: LineRequest, products: dict[int, Product],
@@ -260,8 +296,9 @@ def _list_prices(company, currency: str, on_date: dt.date,
         return {}
     specificity: dict[str, int] = {PriceListScope.CLIENT: 0, PriceListScope.TIER: 1,
                                    PriceListScope.GENERAL: 2}
-    # Same currency first, then the most specific list, then the one that started last.
-    rank = {pk: (list_currency != currency, specificity[scope],
+    # The most specific list first (a client's agreed prices stand whatever the currency of the
+    # document), then one in the document's currency, then the one that started last.
+    rank = {pk: (specificity[scope], list_currency != currency,
                  -(valid_from or dt.date.min).toordinal(), -pk)
             for pk, _name, list_currency, scope, valid_from in lists.values()}
     best: dict[int, tuple[tuple, int, Decimal]] = {}
@@ -278,7 +315,8 @@ def _list_prices(company, currency: str, on_date: dt.date,
         if step is None:
             steps = [PriceStep("list_price", name, price)]
         else:  # the list's own price in its currency (named in `detail`), then the conversion
-            steps = [PriceStep("list_price", name, list_price, detail=source), step]
+            steps = [PriceStep("list_price", name, list_price, detail=source,
+                               facts={"currency": source}), step]
         prices[product_id] = (price, steps)
     return prices
 
@@ -288,8 +326,8 @@ def _in_currency(price: Decimal, source: str, target: str) -> tuple[Decimal, Pri
         return price, None
     converted = price * BGN_PER_EUR if target == Currency.BGN else price / BGN_PER_EUR
     converted = converted.quantize(UNIT_PRICE, rounding=ROUND_HALF_UP)
-    step = PriceStep("converted", _("Converted from %(source)s at %(rate)s") % {
-        "source": source, "rate": BGN_PER_EUR}, converted)
+    step = PriceStep("converted", "", converted, detail=f"1 EUR = {BGN_PER_EUR} BGN",
+                     facts={"currency": source, "rate": str(BGN_PER_EUR)})
     return converted, step
 
 
@@ -353,26 +391,23 @@ def _discounted(price: Decimal, percent: Decimal) -> Decimal:
     return (price * (HUNDRED - percent) / HUNDRED).quantize(UNIT_PRICE, rounding=ROUND_HALF_UP)
 
 
-def _texts() -> dict[str, str]:
-    """The step texts in the active language, translated once per document (not per line)."""
-    return {"from": _("from %(quantity)s"), "reached": _("volume of %(volume)s reached"),
-            "manual": _("Manual discount"), "free": _("%(free)s free")}
-
-
 def _price_line(product: Product, line: LineRequest, base: tuple[Decimal, list[PriceStep]],
                 rules: dict[str, list[PricingRule]], rebates: set[int], company, currency: str,
-                on_date: dt.date, max_manual: Decimal, texts: dict[str, str]) -> PricedLine:
+                on_date: dt.date, max_manual: Decimal) -> PricedLine:
     """One line's price, step by step. `rules`: those that apply to the product, by kind."""
     list_price, found = base
     price = list_price
     steps = list(found)
     by_kind = rules
 
-    # The client's special condition: the one that gives the lowest price.
+    # The client's special condition: the one that gives the lowest price (a fixed price above
+    # the list price is no condition: the list price stays).
     special: tuple[Decimal, PricingRule] | None = None
     for rule in by_kind.get(RuleKind.SPECIAL_CONDITION, []):
         if rule.fixed_price is not None:
             candidate, _conv = _in_currency(rule.fixed_price, rule.currency, currency)
+            if candidate > price:
+                continue
         elif rule.discount_percent is not None:
             candidate = _discounted(price, rule.discount_percent)
         else:
@@ -394,8 +429,9 @@ def _price_line(product: Product, line: LineRequest, base: tuple[Decimal, list[P
                    lambda rule: rule.min_quantity is not None and line.quantity >= rule.min_quantity)
     if volume is not None:
         price = _discounted(price, volume.discount_percent or ZERO)
+        minimum = _plain(volume.min_quantity)
         steps.append(PriceStep("volume", volume.name, price, volume.discount_percent, volume.pk,
-                               texts["from"] % {"quantity": _plain(volume.min_quantity)}))
+                               f"≥ {minimum}", {"min_quantity": minimum}))
 
     for adjuster in _adjusters:
         for percent, label in adjuster(company, product, line.quantity, on_date):
@@ -407,19 +443,21 @@ def _price_line(product: Product, line: LineRequest, base: tuple[Decimal, list[P
                    lambda rule: True)
     if rebate is not None:
         price = _discounted(price, rebate.discount_percent or ZERO)
+        reached = _plain(rebate.period_volume)
         steps.append(PriceStep("rebate", rebate.name, price, rebate.discount_percent, rebate.pk,
-                               texts["reached"] % {"volume": _plain(rebate.period_volume)}))
+                               f"≥ {reached}", {"volume": reached}))
 
     if line.manual_discount:
         price = _discounted(price, line.manual_discount)
-        steps.append(PriceStep("manual", texts["manual"], price, line.manual_discount))
+        steps.append(PriceStep("manual", "", price, line.manual_discount))
 
     free_units = ZERO
     bonus = _best_free_units(by_kind.get(RuleKind.FREE_UNITS, []), line.quantity)
     if bonus is not None:
         rule, free_units = bonus
-        steps.append(PriceStep("free_units", rule.name, price, None, rule.pk,
-                               texts["free"] % {"free": _plain(free_units)}))
+        free = _plain(free_units)
+        steps.append(PriceStep("free_units", rule.name, price, None, rule.pk, f"+{free}",
+                               {"free_units": free, "min_quantity": _plain(rule.min_quantity)}))
 
     vat_rate = product.vat_rate.rate
     net = round_cents(price * line.quantity)
@@ -480,3 +518,38 @@ def _document(currency: str, on_date: dt.date, lines: list[PricedLine],
         vat_groups=sorted(groups.values(), key=lambda g: -g.rate), max_manual_discount=max_manual,
         needs_approval=any(line.needs_approval for line in lines),
     )
+
+
+# --- showing an explanation ----------------------------------------------------------------------
+
+def _local_number(text) -> str:
+    """A stored number ("1.5") per the active locale ("1,5")."""
+    try:
+        number = Decimal(str(text))
+    except (InvalidOperation, ValueError):
+        return str(text)
+    if not number.is_finite():
+        return str(text)
+    plain = format(number.normalize(), "f")
+    places = len(plain.split(".")[1]) if "." in plain else 0
+    return formats.number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def step_words(step: dict) -> dict:
+    """A stored explanation step with its `label` and `detail` in the active language, for an
+    API answer (the page puts the words in with catalog/partials/price_explanation.html). Steps
+    stored before the explanation was language-neutral (no facts) keep the words they have."""
+    code = step.get("code")
+    label, detail = step.get("label") or "", step.get("detail") or ""
+    if code == "manual":
+        label = _("Manual discount")
+    elif code == "converted" and "rate" in step:
+        label = _("Converted from %(source)s at %(rate)s") % {
+            "source": step.get("currency", ""), "rate": _local_number(step["rate"])}
+    elif code == "volume" and "min_quantity" in step:
+        detail = _("from %(quantity)s") % {"quantity": _local_number(step["min_quantity"])}
+    elif code == "rebate" and "volume" in step:
+        detail = _("volume of %(volume)s reached") % {"volume": _local_number(step["volume"])}
+    elif code == "free_units" and "free_units" in step:
+        detail = _("%(free)s free") % {"free": _local_number(step["free_units"])}
+    return {**step, "label": label, "detail": detail}

@@ -24,7 +24,16 @@ from pydantic.fields import FieldInfo
 
 from partnera.clients import selectors, services
 from partnera.clients.models import Channel, CompanySize, LegalForm, Source, Stage, Tier
-from partnera.core.api import MAX_ID, QuerySchema, RowId, StrictSchema, check_cursor
+from partnera.core.api import (
+    MAX_ID,
+    CompanyRef,
+    QuerySchema,
+    RowId,
+    StrictSchema,
+    TeamRef,
+    UserRef,
+    check_cursor,
+)
 from partnera.core.errors import NotFound, ValidationFailed
 from partnera.core.pagination import bounded_count, keyset_page
 from partnera.core.visibility import can_change, can_see_confidential
@@ -70,22 +79,6 @@ def partial_schema(base: type[StrictSchema], name: str, **extra: Any) -> type[St
 
 
 # --- output schemas -------------------------------------------------------------------------------
-
-class UserRef(Schema):
-    id: int
-    username: str
-    name: str
-
-
-class TeamRef(Schema):
-    id: int
-    name: str
-
-
-class CompanyRef(Schema):
-    id: int
-    name: str
-
 
 class CompanyOut(Schema):
     id: int

@@ -20,7 +20,7 @@ from partnera.core.visibility import can_see_confidential
 router = Router()
 
 
-class ReasonOut(Schema):
+class DuplicateReasonOut(Schema):
     code: str = Field(description="eik, vat_eik, vat, email, domain, phone, name, "
                                   "similar_name or city.")
     value: str
@@ -40,7 +40,7 @@ class PairOut(Schema):
     score: int = Field(description="0–100: the reasons combined.")
     company: PairCompany
     other: PairCompany
-    reasons: list[ReasonOut]
+    reasons: list[DuplicateReasonOut]
 
 
 class PairPage(Schema):

@@ -281,6 +281,27 @@ MAX_ID = 2**63 - 1
 RowId = Annotated[int, pydantic.Field(ge=1, le=MAX_ID)]
 
 
+class Ref(Schema):
+    """A related record named in an answer: its id and its name."""
+
+    id: int
+    name: str
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    name: str
+
+
+class TeamRef(Ref):
+    pass
+
+
+class CompanyRef(Ref):
+    pass
+
+
 class StrictSchema(Schema):
     """A JSON body schema: unknown fields are an error (400), not silently dropped."""
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from partnera.core.api import QuerySchema, RowId, StrictSchema, check_cursor
+from partnera.catalog.api_schemas import PriceStepOut, ProductRef, explanation_out
+from partnera.core.api import QuerySchema, Ref, RowId, StrictSchema, UserRef, check_cursor
 from partnera.core.money import Currency
 from partnera.orders import selectors, services
 from partnera.orders.models import Delivery, DeliveryLine, Order, OrderLine, OrderStatus
@@ -36,33 +37,6 @@ QUANTITY_HELP = "More than zero, at most three decimals: a number or text such a
 
 
 # --- output schemas ------------------------------------------------------------------------------
-
-class Ref(Schema):
-    id: int
-    name: str
-
-
-class UserRef(Schema):
-    id: int
-    username: str
-    name: str
-
-
-class ProductRef(Schema):
-    id: int
-    code: str
-    name: str
-
-
-class PriceStepOut(Schema):
-    code: str = Field(description="list_price, converted, special, promotion, volume, adjustment, "
-                                  "rebate, manual or free_units.")
-    label: str
-    unit_price: str
-    percent: str | None = None
-    rule_id: int | None = None
-    detail: str = ""
-
 
 class OrderLineOut(Schema):
     id: int
@@ -153,7 +127,7 @@ class DeliveryOut(Schema):
 
 # --- input schemas -------------------------------------------------------------------------------
 
-class LineIn(StrictSchema):
+class OrderLineIn(StrictSchema):
     product: RowId | None = Field(None, description="A product id (not needed with offer_line).")
     offer_line: RowId | None = Field(None, description="A line of the order's offer: copied at the "
                                                        "offer's price.")
@@ -181,7 +155,7 @@ class OrderCreate(StrictSchema):
     team: RowId | None = None
     departments: list[RowId] | None = Field(None, max_length=50, description="Defaults to every "
                                             "logistics and finance department.")
-    lines: list[LineIn] = Field(default_factory=list, max_length=1000)
+    lines: list[OrderLineIn] = Field(default_factory=list, max_length=1000)
 
 
 class OrderUpdate(StrictSchema):
@@ -196,21 +170,21 @@ class OrderUpdate(StrictSchema):
     version: int = Field(ge=1, description="The `version` you read; a stale one answers 409.")
 
 
-class LinesIn(StrictSchema):
-    lines: list[LineIn] = Field(max_length=1000)
+class OrderLinesIn(StrictSchema):
+    lines: list[OrderLineIn] = Field(max_length=1000)
     version: int = Field(ge=1, description="The `version` you read; a stale one answers 409.")
 
 
-class MoveIn(StrictSchema):
+class OrderStepIn(StrictSchema):
     version: int | None = Field(None, ge=1, description="If sent, a stale version answers 409.")
 
 
-class CloseIn(MoveIn):
+class CloseIn(OrderStepIn):
     reason: str = Field("", max_length=2000, description="Required when closing a partly "
                                                          "delivered order short.")
 
 
-class CancelIn(MoveIn):
+class CancelIn(OrderStepIn):
     reason: str = Field("", max_length=2000, description="Why the order is cancelled (required).")
 
 
@@ -268,7 +242,7 @@ def line_out(line: OrderLine, today: dt.date) -> dict:
         "list_price": line.list_price, "manual_discount": line.manual_discount,
         "unit_price": line.unit_price, "free_units": line.free_units,
         "net_amount": line.net_amount, "vat_rate": line.vat_rate, "vat_amount": line.vat_amount,
-        "gross_amount": line.gross_amount, "explanation": line.explanation or [],
+        "gross_amount": line.gross_amount, "explanation": explanation_out(line.explanation),
         "promised_date": line.promised_date, "delivered_quantity": line.delivered_quantity,
         "remaining_quantity": max(line.quantity - line.delivered_quantity, Decimal("0")),
         "completed_on": line.completed_on, "state": line_state(line, today),
@@ -332,7 +306,7 @@ def delivery_out(delivery: Delivery) -> dict:
     }
 
 
-def _lines(items: list[LineIn]) -> list[dict]:
+def _lines(items: list[OrderLineIn]) -> list[dict]:
     return [item.model_dump(exclude_none=True) for item in items]
 
 
@@ -381,7 +355,7 @@ def update_order(request, order_id: int, payload: OrderUpdate):
 
 
 @router.put("/orders/{order_id}/lines", response=OrderOut)
-def set_order_lines(request, order_id: int, payload: LinesIn):
+def set_order_lines(request, order_id: int, payload: OrderLinesIn):
     """Replace the lines (only while the order is received), priced again."""
     order = selectors.order_get(user=request.auth, pk=order_id)
     services.order_set_lines(actor=request.auth, order=order, lines=_lines(payload.lines),
@@ -390,7 +364,7 @@ def set_order_lines(request, order_id: int, payload: LinesIn):
 
 
 @router.post("/orders/{order_id}/confirm", response=OrderOut)
-def confirm_order(request, order_id: int, payload: MoveIn | None = None):
+def confirm_order(request, order_id: int, payload: OrderStepIn | None = None):
     order = selectors.order_get(user=request.auth, pk=order_id)
     services.order_confirm(actor=request.auth, order=order,
                            expected_version=payload.version if payload else None)
@@ -398,7 +372,7 @@ def confirm_order(request, order_id: int, payload: MoveIn | None = None):
 
 
 @router.post("/orders/{order_id}/start", response=OrderOut)
-def start_order(request, order_id: int, payload: MoveIn | None = None):
+def start_order(request, order_id: int, payload: OrderStepIn | None = None):
     """Confirmed → in fulfilment."""
     order = selectors.order_get(user=request.auth, pk=order_id)
     services.order_start(actor=request.auth, order=order,

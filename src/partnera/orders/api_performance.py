@@ -14,7 +14,7 @@ import datetime as dt
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from partnera.core.api import QuerySchema
+from partnera.core.api import QuerySchema, Ref
 from partnera.core.timezones import user_zone
 from partnera.orders import performance as perf
 
@@ -41,12 +41,7 @@ class PerformanceQuery(QuerySchema):
     limit: str = Field("", max_length=10, description="Rows per client table (1–200, default 25).")
 
 
-class Ref(Schema):
-    id: int
-    name: str
-
-
-class DeliveryOut(Schema):
+class DeliveryFiguresOut(Schema):
     orders: int = Field(description="Orders counted: latest promised date in the period, "
                                     "delivered or closed or already due; never cancelled ones.")
     otif: int = Field(description="Of those, on time in full: every line complete by its "
@@ -67,13 +62,13 @@ class RepeatOut(Schema):
 
 class ManagerOut(Schema):
     manager: Ref | None = Field(description="Null for orders without an account manager.")
-    delivery: DeliveryOut
+    delivery: DeliveryFiguresOut
     repeat: RepeatOut
 
 
 class ClientDeliveryOut(Schema):
     client: Ref
-    delivery: DeliveryOut
+    delivery: DeliveryFiguresOut
 
 
 class ClientOrdersOut(Schema):
@@ -106,7 +101,7 @@ class PerformanceOut(Schema):
                                        "time zone.")
     team: int | None
     owner: int | None
-    delivery: DeliveryOut
+    delivery: DeliveryFiguresOut
     repeat: RepeatOut
     managers: list[ManagerOut]
     clients: ClientDeliveryPage

@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from partnera.core.api import QuerySchema, StrictSchema, check_cursor
+from partnera.core.api import QuerySchema, StrictSchema, TeamRef, UserRef, check_cursor
 from partnera.core.errors import PermissionDenied
 from partnera.core.pagination import bounded_count, keyset_page
 from partnera.core.visibility import can_see_confidential, is_administrator
@@ -16,21 +16,10 @@ from partnera.people import selectors, services
 router = Router()
 
 
-class TeamRef(Schema):
-    id: int
-    name: str
-
-
 class DepartmentRef(Schema):
     id: int
     name: str
     kind: str
-
-
-class UserRef(Schema):
-    id: int
-    username: str
-    name: str
 
 
 class MeOut(Schema):

@@ -19,7 +19,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from partnera.clients.models import Tier
-from partnera.core.api import QuerySchema, RowId, StrictSchema, check_cursor
+from partnera.core.api import QuerySchema, Ref, RowId, StrictSchema, UserRef, check_cursor
 from partnera.core.errors import PermissionDenied, ValidationFailed
 from partnera.core.money import Currency
 from partnera.core.visibility import is_administrator
@@ -64,17 +64,6 @@ def _require_admin(user) -> None:
 
 
 # --- output schemas -------------------------------------------------------------------------------
-
-class Ref(Schema):
-    id: int
-    name: str
-
-
-class UserRef(Schema):
-    id: int
-    username: str
-    name: str
-
 
 class StageOut(Schema):
     id: int

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from partnera.catalog.api_schemas import PriceStepOut, ProductRef, VatGroupOut, explanation_out
 from partnera.catalog.pricing import LineRequest
-from partnera.core.api import QuerySchema, RowId, StrictSchema, check_cursor
+from partnera.core.api import QuerySchema, Ref, RowId, StrictSchema, UserRef, check_cursor
 from partnera.core.errors import PermissionDenied, ValidationFailed
 from partnera.core.money import Currency
 from partnera.core.organisation import logo_data_url, organisation_get, organisation_update
@@ -49,33 +50,6 @@ else:
 
 # --- output schemas ------------------------------------------------------------------------------
 
-class Ref(Schema):
-    id: int
-    name: str
-
-
-class UserRef(Schema):
-    id: int
-    username: str
-    name: str
-
-
-class ProductRef(Schema):
-    id: int
-    code: str
-    name: str
-
-
-class PriceStepOut(Schema):
-    code: str = Field(description="list_price, converted, special, promotion, volume, adjustment, "
-                                  "rebate, manual or free_units.")
-    label: str
-    unit_price: str
-    percent: str | None
-    rule_id: int | None
-    detail: str
-
-
 class OfferLineOut(Schema):
     position: int
     product: ProductRef
@@ -92,12 +66,6 @@ class OfferLineOut(Schema):
     vat_amount: Decimal
     gross_amount: Decimal
     explanation: list[PriceStepOut] = Field(description="How the unit price came about, step by step.")
-
-
-class VatGroupOut(Schema):
-    rate: Decimal
-    base: Decimal
-    vat: Decimal
 
 
 class ApprovalOut(Schema):
@@ -185,11 +153,14 @@ class OrganisationOut(Schema):
 
 # --- input schemas -------------------------------------------------------------------------------
 
-class LineIn(StrictSchema):
+class OfferLineIn(StrictSchema):
+    # NaN and Infinity pass the schema so that the pricing engine refuses them with the line's
+    # number (`lines.<n>.quantity`) and a translated message.
     product: RowId = Field(description="An active product's id (GET /products).")
-    quantity: Decimal = Field(description="More than 0, at most three decimals.")
+    quantity: Decimal = Field(description="More than 0, at most three decimals.", allow_inf_nan=True)
     manual_discount: Decimal = Field(Decimal("0"), description="Percent, 0–100, two decimals. "
-                                     "Above the pricing policy's limit it needs approval.")
+                                     "Above the pricing policy's limit it needs approval.",
+                                     allow_inf_nan=True)
     description: str = Field("", max_length=300)
 
 
@@ -202,7 +173,7 @@ class OfferCreate(StrictSchema):
     valid_until: dt.date | None = Field(None, description="Defaults to 30 days from today.")
     introduction: str = Field("", max_length=4000)
     terms: str = Field("", max_length=4000)
-    lines: list[LineIn] = Field(max_length=1000)
+    lines: list[OfferLineIn] = Field(max_length=1000)
 
 
 class OfferUpdate(StrictSchema):
@@ -216,17 +187,20 @@ class OfferUpdate(StrictSchema):
     version: int = Field(ge=1, description="The `version` you read; a stale one answers 409.")
 
 
-class LinesIn(StrictSchema):
-    lines: list[LineIn] = Field(max_length=1000)
+class OfferLinesIn(StrictSchema):
+    lines: list[OfferLineIn] = Field(max_length=1000)
     version: int | None = Field(None, ge=1, description="If sent, a stale version answers 409.")
 
 
-class CommentIn(StrictSchema):
-    comment: str = Field("", max_length=2000)
+class DecisionIn(StrictSchema):
+    comment: str = Field("", max_length=2000, description="Required to decline.")
+    version: int | None = Field(None, ge=1, description="The offer's `version` you read: a newer "
+                                "one (the lines changed since) answers 409 and nothing is decided.")
 
 
 class RejectIn(StrictSchema):
-    reason: RowId = Field(description="A reason from GET /deal-reasons?kind=offer_rejected.")
+    reason: RowId | None = Field(None, description="A reason from GET "
+                                 "/deal-reasons?kind=offer_rejected (required).")
     comment: str = Field("", max_length=2000)
 
 
@@ -291,7 +265,7 @@ def _line_out(line) -> dict:
         "unit_price": line.unit_price, "discount_percent": discount_percent(line),
         "free_units": line.free_units, "net_amount": line.net_amount, "vat_rate": line.vat_rate,
         "vat_amount": line.vat_amount, "gross_amount": line.gross_amount,
-        "explanation": line.explanation or [],
+        "explanation": explanation_out(line.explanation),
     }
 
 
@@ -319,7 +293,7 @@ def _fresh(user, pk: int) -> dict:
     return offer_out(offer_selectors.offer_get(user=user, pk=pk))
 
 
-def _requests(lines: list[LineIn]) -> list[LineRequest]:
+def _requests(lines: list[OfferLineIn]) -> list[LineRequest]:
     return [LineRequest(product_id=line.product, quantity=line.quantity,
                         manual_discount=line.manual_discount, description=line.description)
             for line in lines]
@@ -371,7 +345,7 @@ def update_offer(request, offer_id: int, payload: OfferUpdate):
 
 
 @router.put("/offers/{offer_id}/lines", response=OfferOut)
-def set_offer_lines(request, offer_id: int, payload: LinesIn):
+def set_offer_lines(request, offer_id: int, payload: OfferLinesIn):
     """Replace every line of a draft; they are priced again as of today."""
     offer = offer_selectors.offer_get(user=request.auth, pk=offer_id)
     services.offer_set_lines(actor=request.auth, offer=offer, lines=_requests(payload.lines),
@@ -389,18 +363,23 @@ def new_offer_version(request, offer_id: int):
 
 
 @router.post("/offers/{offer_id}/approve", response=OfferOut)
-def approve_offer(request, offer_id: int, payload: CommentIn):
-    """The head of sales over the offer (or an administrator) approves its discount."""
+def approve_offer(request, offer_id: int, payload: DecisionIn | None = None):
+    """The head of sales over the offer (or an administrator) approves its discount; never a
+    head of sales who owns the offer. Send the `version` you read (409 when the lines changed
+    since). The body may be left out."""
     offer = offer_selectors.offer_get(user=request.auth, pk=offer_id)
-    approval.offer_approve(actor=request.auth, offer=offer, comment=payload.comment)
+    approval.offer_approve(actor=request.auth, offer=offer, comment=payload.comment if payload else "",
+                           expected_version=payload.version if payload else None)
     return _fresh(request.auth, offer_id)
 
 
 @router.post("/offers/{offer_id}/decline", response=OfferOut)
-def decline_offer(request, offer_id: int, payload: CommentIn):
-    """The head of sales declines the discount; `comment` (required) says why."""
+def decline_offer(request, offer_id: int, payload: DecisionIn | None = None):
+    """The head of sales declines the discount; `comment` (required) says why. Send the
+    `version` you read (409 when the lines changed since)."""
     offer = offer_selectors.offer_get(user=request.auth, pk=offer_id)
-    approval.offer_decline(actor=request.auth, offer=offer, comment=payload.comment)
+    approval.offer_decline(actor=request.auth, offer=offer, comment=payload.comment if payload else "",
+                           expected_version=payload.version if payload else None)
     return _fresh(request.auth, offer_id)
 
 
@@ -425,10 +404,11 @@ def accept_offer(request, offer_id: int):
 
 
 @router.post("/offers/{offer_id}/reject", response=OfferOut)
-def reject_offer(request, offer_id: int, payload: RejectIn):
-    """Record the client's rejection with a reason from the managed list."""
+def reject_offer(request, offer_id: int, payload: RejectIn | None = None):
+    """Record the client's rejection with a reason from the managed list (`reason` required)."""
     offer = offer_selectors.offer_get(user=request.auth, pk=offer_id)
-    flow.offer_reject(actor=request.auth, offer=offer, reason=payload.reason, comment=payload.comment)
+    flow.offer_reject(actor=request.auth, offer=offer, reason=payload.reason if payload else None,
+                      comment=payload.comment if payload else "")
     return _fresh(request.auth, offer_id)
 
 

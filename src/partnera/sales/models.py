@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from partnera.catalog.models import PricedLine
 from partnera.core.models import BusinessRecord
 from partnera.core.money import DEFAULT_CURRENCY, Currency
 
@@ -426,27 +427,11 @@ class Offer(BusinessRecord):
         return f"{self.reference} v{self.version_number}"
 
 
-class OfferLine(models.Model):
+class OfferLine(PricedLine):
     """One priced line of an offer, with how its price came about (`explanation`)."""
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="lines",
                               verbose_name=_("offer"))
-    position = models.PositiveIntegerField(_("position"), default=0)
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("product"))
-    description = models.CharField(_("description"), max_length=300, blank=True)
-    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
-    unit = models.CharField(_("unit"), max_length=10)
-    list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=4)
-    manual_discount = models.DecimalField(_("manual discount (%)"), max_digits=5, decimal_places=2,
-                                          default=0)
-    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4)
-    free_units = models.DecimalField(_("free units"), max_digits=14, decimal_places=3, default=0)
-    net_amount = models.DecimalField(_("amount without VAT"), max_digits=16, decimal_places=2)
-    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
-    vat_amount = models.DecimalField(_("VAT"), max_digits=16, decimal_places=2)
-    gross_amount = models.DecimalField(_("amount with VAT"), max_digits=16, decimal_places=2)
-    explanation = models.JSONField(_("how the price came about"), default=list, blank=True)
 
     class Meta:
         ordering = ["offer", "position", "id"]

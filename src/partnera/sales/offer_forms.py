@@ -78,8 +78,12 @@ class RejectForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """The head of sales' decision on a discount, on the offer `version` they read (a newer one
+    is refused: the lines changed since)."""
+
     comment = forms.CharField(label=gettext_lazy("Comment"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
 
 # --- the line rows -------------------------------------------------------------------------------
@@ -190,7 +194,7 @@ def line_requests(rows: list[LineRow]) -> tuple[list[LineRequest], list[LineRow]
     requests: list[LineRequest] = []
     for row in wanted:
         product_id = None
-        if row.product.isdigit():
+        if row.product.isascii() and row.product.isdigit():  # "²" is a digit, not a number
             product_id = int(row.product)
         elif row.product_label:
             product_id = typed.get(row.product_label.split()[0].casefold())

@@ -305,6 +305,11 @@ def deal_update(*, actor, deal: Deal, data: dict, expected_version: int | None) 
     changes = diff(before, snapshot(deal, AUDITED_DEAL_FIELDS))
     if changes:
         _audit(actor, AuditEntry.Action.UPDATE, deal, changes)
+    if (deal.owner_id, deal.team_id) != (owner_before, team_before):
+        # The deal's open offers follow it (who changes them, who approves their discounts).
+        from partnera.sales.offers.services import offers_follow_deal  # offers build on deals
+
+        offers_follow_deal(actor=actor, deal=deal)
     return deal
 
 

@@ -88,6 +88,18 @@ def test_a_list_in_the_documents_currency_is_preferred_else_converted(company):
     assert converted.list_price == D("19.5583")  # the BGN list, not the EUR one converted
 
 
+def test_the_clients_own_list_wins_over_a_general_list_in_the_documents_currency(company):
+    # Given a general EUR list and the client's own agreed prices in BGN
+    product = ProductFactory()
+    PriceListItemFactory(product=product, price=D("12.00"), price_list=PriceListFactory(currency="EUR"))
+    PriceListItemFactory(product=product, price=D("19.5583"), price_list=PriceListFactory(
+        currency="BGN", scope="client", company=company, name="Договорени цени"))
+    # When an EUR document is priced, the client's list stands, converted at the fixed rate
+    line = price(company, product, "1")
+    assert codes(line) == ["list_price", "converted"]
+    assert (line.unit_price, line.net_amount) == (D("10.0000"), D("10.00"))
+
+
 def test_eur_list_converted_to_bgn_at_the_fixed_rate(company):
     product = priced_product("10.00")
     line = price(company, product, "1", currency="BGN")
@@ -103,8 +115,8 @@ def test_validity_of_price_lists(company):
     before = catalog_state()
     with pytest.raises(PricingError) as error:
         price(company, product)
-    assert error.value.fields == {
-        "lines.1.product": ["No price list valid on 2026-06-15 prices Кашон."]}
+    assert error.value.fields == {  # the day per the locale, the product's name in its language
+        "lines.1.product": [f"No price list valid on 15/06/2026 prices {product.name_en}."]}
     assert catalog_state() == before
     assert price(company, product, day=dt.date(2026, 3, 31)).list_price == D("5")
     assert price(company, product, day=dt.date(2026, 7, 1)).list_price == D("6")
@@ -174,7 +186,7 @@ def test_volume_discount_best_tier_reached(company):
     PricingRuleFactory(kind="volume", min_quantity=D("500"), discount_percent=D("7"))
     assert price(company, product, "99").unit_price == D("10.00")
     line = price(company, product, "100")
-    assert line.unit_price == D("9.7000") and line.steps[-1].detail == "from 100"
+    assert line.unit_price == D("9.7000") and line.steps[-1].facts == {"min_quantity": "100"}
     assert price(company, product, "500").unit_price == D("9.3000")
 
 
@@ -184,7 +196,8 @@ def test_free_units_are_listed_and_do_not_change_the_price(company):
                        free_units=D("1"))
     line = price(company, product, "25")
     assert (line.free_units, line.unit_price, line.net_amount) == (D("2"), D("4.00"), D("100.00"))
-    assert codes(line) == ["list_price", "free_units"] and line.steps[-1].detail == "2 free"
+    assert codes(line) == ["list_price", "free_units"]
+    assert line.steps[-1].facts == {"free_units": "2", "min_quantity": "10"}
     assert price(company, product, "9").free_units == 0
 
 

@@ -357,7 +357,7 @@ def test_price_check_refuses_an_invisible_client_and_bad_lines(logged_in, make_u
     response = client.get("/catalog/price-check/", {
         "check": "1", "company": mine.pk, "currency": "EUR", "on_date": "2026-06-15",
         "product_1": product.pk, "quantity_1": "1"})
-    assert response.status_code == 400 and "No price list valid on 2026-06-15" in text(response)
+    assert response.status_code == 400 and "No price list valid on 15/06/2026" in text(response)
 
 
 def test_price_check_grows_by_more_lines(logged_in, manager):

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from partnera.contracts.models import ContractStatus, ObligationStatus
 from partnera.contracts.selectors import CONTRACT_SORTS, FULL, Checklist, ContractSections
-from partnera.core.api import QuerySchema, RowId, StrictSchema
+from partnera.core.api import QuerySchema, Ref, RowId, StrictSchema, UserRef
 from partnera.core.money import Currency
 
 if TYPE_CHECKING:
@@ -31,17 +31,6 @@ else:
 
 AMOUNT_HELP = ("A number with at most 2 decimals, or text such as \"12,500.50\" or "
                "\"12 500,50\".")
-
-
-class Ref(Schema):
-    id: int
-    name: str
-
-
-class UserRef(Schema):
-    id: int
-    username: str
-    name: str
 
 
 class ChecklistItemOut(Schema):

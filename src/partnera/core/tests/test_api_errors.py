@@ -359,3 +359,50 @@ def test_docs_page_runs_under_the_sites_strict_csp(client):
     assert directives["script-src"] == "'self'"
     assert directives["style-src"] == "'self'"
     assert "unsafe" not in policy
+
+
+def test_every_schema_of_the_api_has_its_own_name():
+    # The OpenAPI document names each pydantic schema by its class name: two routers with a
+    # class of the same name (say, an offer's and an order's `LineIn`) would publish one of
+    # them for both, and the other's clients would read the wrong fields.
+    from pydantic import BaseModel
+
+    from partnera.config.api_urls import api
+
+    seen: dict[str, set[str]] = {}
+
+    def collect(model) -> None:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return
+        qualified = f"{model.__module__}.{model.__qualname__}"
+        names = seen.setdefault(model.__name__, set())
+        if qualified in names:
+            return
+        names.add(qualified)
+        for field in model.model_fields.values():
+            for inner in _models_in(field.annotation):
+                collect(inner)
+
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in operation.models:
+                    for field in model.model_fields.values():
+                        for inner in _models_in(field.annotation):
+                            collect(inner)
+                for response in operation.response_models.values():
+                    for field in getattr(response, "model_fields", {}).values():
+                        for inner in _models_in(field.annotation):
+                            collect(inner)
+
+    clashes = {name: sorted(paths) for name, paths in seen.items() if len(paths) > 1}
+    assert clashes == {}
+
+
+def _models_in(annotation) -> list:
+    import typing
+
+    found = [annotation]
+    for arg in typing.get_args(annotation):
+        found.extend(_models_in(arg))
+    return found

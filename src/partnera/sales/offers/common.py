@@ -16,7 +16,7 @@ from partnera.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from partnera.core.money import to_eur
 from partnera.core.roles import Role
 from partnera.core.visibility import can_change
-from partnera.sales.models import Offer, OfferLine, OfferStatus
+from partnera.sales.models import Deal, Offer, OfferLine, OfferStatus, StageOutcome
 from partnera.sales.offers.selectors import offer_visible_q
 
 
@@ -68,6 +68,14 @@ def locked(actor, offer: Offer, *, change: bool = True) -> Offer:
 def require_draft(offer: Offer) -> None:
     if offer.status != OfferStatus.DRAFT:
         raise OfferNotEditable()
+
+
+def require_open_deal_of(offer: Offer) -> None:
+    """Offers of a closed (won or lost) deal are kept as they are: no change, no sending."""
+    status = Deal.all_objects.filter(pk=offer.deal_id).values_list("status", flat=True).first()
+    if status != StageOutcome.OPEN:
+        raise OfferStateError(_("This deal is closed; its offers are kept as they are. Reopen "
+                                "the deal to change or send an offer."))
 
 
 def check_not_expired(offer: Offer, message: str | None = None) -> None:

@@ -89,13 +89,17 @@ def render_offer_pdf(offer: Offer) -> bytes:
     return render_pdf(template_name=TEMPLATE, context=document_context(offer), language=offer.language)
 
 
-@transaction.atomic
 def offer_pdf(*, actor, offer: Offer) -> tuple[str, bytes]:
     """The offer's PDF for a user who can see it (else NotFound), with its file name; the
-    download is written to the audit log."""
+    download is written to the audit log.
+
+    Rendering takes seconds for a long offer: it runs outside any transaction (on SQLite a
+    write transaction would hold the database's one write lock, and every other writer would
+    wait); only the audit entry is written, in a short transaction of its own."""
     require_visible(actor, offer)
     offer = Offer.objects.select_related("company", "contact", "owner", "deal").get(pk=offer.pk)
     content = render_offer_pdf(offer)
-    audit_record(actor=actor, action=AuditEntry.Action.DOWNLOAD, obj=offer,
-                 company_id=offer.company_id, changes={"file": filename(offer)})
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditEntry.Action.DOWNLOAD, obj=offer,
+                     company_id=offer.company_id, changes={"file": filename(offer)})
     return filename(offer), content

@@ -5,6 +5,10 @@ accepts a sent offer (or a draft handed over in person, its discount approved) w
 accepting moves the deal to the next open stage of its pipeline through the deal services, so
 the stage's rules apply. A rule that refuses the move does not undo the acceptance: the caller
 is told why the deal stayed where it is. A rejection needs a reason from the managed list.
+
+A deal has at most one accepted offer. The offers of a closed deal are kept as they are: a lost
+deal is reopened before an offer is sent or accepted; on a won deal the client's acceptance is
+recorded (the contract is made from it) and the deal stays won.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from partnera.sales.offers.common import (
     audit,
     check_not_expired,
     locked,
+    require_open_deal_of,
 )
 from partnera.sales.services import deal_move_stage
 
@@ -70,6 +75,7 @@ def offer_send(*, actor, offer: Offer) -> Offer:
     if offer.status != OfferStatus.DRAFT:
         raise OfferStateError(_("Only a draft can be sent; this offer is “%(status)s”.")
                               % {"status": offer.get_status_display()})
+    require_open_deal_of(offer)
     _require_approval_settled(offer, sending=True)
     check_not_expired(offer, _("This offer expired on %(date)s; change its validity before "
                                "sending it."))
@@ -126,13 +132,32 @@ def _move_deal_forward(actor, deal_id: int) -> DealMove:
     return DealMove(True, target, _("The deal moved to “%(stage)s”.") % {"stage": target.name})
 
 
+def _require_acceptable_deal(deal: Deal, offer: Offer) -> None:
+    """One accepted offer per deal; a lost deal is reopened before an acceptance is recorded (a
+    won deal records it and stays won)."""
+    if deal.status == StageOutcome.LOST:
+        raise OfferStateError(_("This deal was lost. Reopen it before recording that the client "
+                                "accepted an offer."))
+    accepted = (Offer.objects.filter(deal_id=deal.pk, status=OfferStatus.ACCEPTED)
+                .exclude(pk=offer.pk).first())
+    if accepted is not None:
+        raise OfferStateError(_("The client already accepted %(offer)s of this deal; a deal has one "
+                                "accepted offer. Make a new deal for more.") % {"offer": str(accepted)})
+
+
 @transaction.atomic
 def offer_accept(*, actor, offer: Offer) -> Acceptance:
-    """Record the client's acceptance and move the deal forward (see the module's note)."""
+    """Record the client's acceptance and move the deal forward (see the module's note). Refused
+    while another offer of the deal stands accepted, and on a lost deal."""
+    # The deal first (then the offer): acceptances of the deal's offers run one after the other,
+    # in the order deal_update → offers_follow_deal takes the same rows.
+    deal = Deal.all_objects.select_for_update().filter(pk=offer.deal_id).first()
     offer = locked(actor, offer)
     if offer.status not in (OfferStatus.SENT, OfferStatus.DRAFT):
         raise OfferStateError(_("This offer is “%(status)s”; only an offer sent to the client (or a "
                                 "draft) can be accepted.") % {"status": offer.get_status_display()})
+    if deal is not None:
+        _require_acceptable_deal(deal, offer)
     if offer.status == OfferStatus.DRAFT:
         _require_approval_settled(offer, sending=False)
     check_not_expired(offer)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from partnera.catalog.models import ProductLine
 from partnera.core.pagination import Page, bounded_count, keyset_page
@@ -112,15 +112,21 @@ def teams_with_a_head() -> list[int]:
 
 
 def without_own_approver_q(headed: Sequence[int]) -> Q:
-    """Offers no active head of sales heads: neither the offer's team nor its owner's team has
-    one. Every head of sales (and an administrator) may decide those."""
-    return ~Q(team_id__in=headed) & ~Q(owner__team_id__in=headed)
+    """Offers no active head of sales other than their owner heads: neither the deal's team nor
+    the team of the deal's owner has such a head (as the deal stands now). Every head of sales
+    who sees them (and an administrator) may decide those (approval.may_approve)."""
+    def unheaded(team: str) -> Q:
+        return (Q(**{f"{team}_id__isnull": True}) | ~Q(**{f"{team}_id__in": list(headed)})
+                | Q(**{f"{team}__head_id": F("owner_id")}))
+
+    return unheaded("deal__team") & unheaded("deal__owner__team")
 
 
 def awaiting_approval_by(user) -> QuerySet[Offer]:
     """Draft offers waiting for a discount approval that the user may give and can see: a head of
-    sales those of the teams they head (and those no one heads); an administrator those no head
-    of sales heads (an administrator may decide any, from the offer page)."""
+    sales those of the deals of the teams they head (and those no one else heads), never their
+    own; an administrator those no head of sales heads (an administrator may decide any, from
+    the offer page)."""
     qs = offer_queryset(user=user).filter(status=OfferStatus.DRAFT,
                                           approval_status=ApprovalStatus.PENDING)
     headed = teams_with_a_head()
@@ -129,8 +135,8 @@ def awaiting_approval_by(user) -> QuerySet[Offer]:
     if getattr(user, "role", None) != Role.HEAD_OF_SALES:
         return qs.none()
     scope = scope_for(user)
-    mine = Q(team_id__in=scope.headed_team_ids) | Q(owner_id__in=scope.member_ids)
-    return qs.filter(mine | without_own_approver_q(headed))
+    mine = Q(deal__team_id__in=scope.headed_team_ids) | Q(deal__owner_id__in=scope.member_ids)
+    return qs.filter(mine | without_own_approver_q(headed)).exclude(owner_id=user.pk)
 
 
 # --- panels --------------------------------------------------------------------------------------
@@ -148,11 +154,11 @@ def company_offers(*, user, company_id: int, limit: int = 10) -> list[Offer]:
                 .order_by("-created_at", "-pk")[:limit])
 
 
-def cross_sell_lines(*, company_id: int) -> list[ProductLine]:
-    """Active product lines with something active to sell that no live offer to this client has
-    offered yet (the offer page's cross-sell box)."""
-    offered = (OfferLine.objects.filter(offer__company_id=company_id, offer__deleted_at__isnull=True,
-                                        product__line_id__isnull=False)
+def cross_sell_lines(*, user, company_id: int) -> list[ProductLine]:
+    """Active product lines with something active to sell that no live offer to this client the
+    user can see has offered yet (the offer page's cross-sell box: a hidden offer shows nothing)."""
+    seen = offer_queryset(user=user).filter(company_id=company_id).values("pk")
+    offered = (OfferLine.objects.filter(offer_id__in=seen, product__line_id__isnull=False)
                .values("product__line_id"))
     return list(ProductLine.objects.filter(active=True, products__active=True,
                                            products__deleted_at__isnull=True)

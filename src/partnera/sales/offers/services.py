@@ -29,7 +29,14 @@ from partnera.core.money import Currency
 from partnera.core.records import bump_version
 from partnera.core.sequences import yearly_reference
 from partnera.core.visibility import can_change, can_delete
-from partnera.sales.models import ContactRole, Deal, Offer, OfferStatus, StageOutcome
+from partnera.sales.models import (
+    ApprovalStatus,
+    ContactRole,
+    Deal,
+    Offer,
+    OfferStatus,
+    StageOutcome,
+)
 from partnera.sales.offers import approval
 from partnera.sales.offers.common import (
     OfferStateError,
@@ -42,6 +49,7 @@ from partnera.sales.offers.common import (
     requests_of,
     require_draft,
     require_editor,
+    require_open_deal_of,
     same_lines,
     strip_descriptions,
     write_lines,
@@ -145,6 +153,13 @@ def _require_open_deal(deal: Deal) -> None:
         raise OfferStateError(_("This deal is closed; offers are made for open deals."))
 
 
+def _assignment(deal: Deal, fallback) -> tuple:
+    """(owner, team id) an offer of the deal has: the deal's owner (else `fallback`) and the
+    deal's team (else the owner's)."""
+    owner = deal.owner if deal.owner_id and deal.owner and deal.owner.is_active else fallback
+    return owner, deal.team_id or getattr(owner, "team_id", None)
+
+
 # --- create --------------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -161,8 +176,8 @@ def offer_create(*, actor, deal: Deal, data: dict, lines: Sequence[LineRequest])
     if not can_change(actor, deal):
         raise PermissionDenied()
     _require_open_deal(deal)
-    owner = deal.owner if deal.owner and deal.owner.is_active else actor
-    offer = Offer(deal=deal, company=deal.company, owner=owner, team_id=deal.team_id or owner.team_id,
+    owner, team_id = _assignment(deal, actor)
+    offer = Offer(deal=deal, company=deal.company, owner=owner, team_id=team_id,
                   created_by=actor, pricing_date=timezone.localdate(), status=OfferStatus.DRAFT,
                   version_number=1, reference="…")  # the number is given once the offer is valid
     payload = {**offer_defaults(deal), **data}
@@ -173,7 +188,7 @@ def offer_create(*, actor, deal: Deal, data: dict, lines: Sequence[LineRequest])
         raise ValidationFailed(fields=errors)
     offer.reference = yearly_reference("OF", "offer", offer.pricing_date.year)
     apply_totals(offer, priced)
-    requested = approval.evaluate(offer, needs_approval=priced.needs_approval, lines_changed=True)
+    requested = approval.evaluate(offer, needs_approval=priced.needs_approval)
     offer.save()
     write_lines(offer, priced, requests)
     after = snapshot(offer, AUDITED_FIELDS)
@@ -199,19 +214,22 @@ def offer_update(*, actor, offer: Offer, data: dict, expected_version: int | Non
     offer = locked(actor, offer)
     require_draft(offer)
     _check_version(offer, expected_version)
+    require_open_deal_of(offer)
     before = snapshot(offer, AUDITED_FIELDS)
     currency_before = offer.currency
     errors = cleaning.clean_into(offer, data, HEADER_FIELDS, _cleaners(offer))
     if "valid_until" not in data and "valid_until" not in errors and offer.valid_until < timezone.localdate():
         errors["valid_until"] = [_("The offer must be valid at least until today.")]
     columns = ["contact_id" if f == "contact" else f for f in HEADER_FIELDS]
+    requested = False
     if not errors and offer.currency != currency_before:
+        # Repriced in the other currency as of today: the approval is worked out again.
         offer.pricing_date = timezone.localdate()
         requests = requests_of(offer)
         priced = _priced(offer, requests, errors)
         if priced is not None:
             apply_totals(offer, priced)
-            approval.evaluate(offer, needs_approval=priced.needs_approval, lines_changed=False)
+            requested = approval.evaluate(offer, needs_approval=priced.needs_approval)
             write_lines(offer, priced, requests)
             columns += PRICE_COLUMNS
     if errors:
@@ -220,6 +238,8 @@ def offer_update(*, actor, offer: Offer, data: dict, expected_version: int | Non
     changes = diff(before, snapshot(offer, AUDITED_FIELDS))
     if changes:
         audit(actor, AuditEntry.Action.UPDATE, offer, changes)
+    if requested:
+        approval.notify_on_commit(offer)
     return offer
 
 
@@ -231,6 +251,7 @@ def offer_set_lines(*, actor, offer: Offer, lines: Sequence[LineRequest],
     offer = locked(actor, offer)
     require_draft(offer)
     _check_version(offer, expected_version)
+    require_open_deal_of(offer)
     requests = strip_descriptions(lines)
     errors: dict[str, list[str]] = {}
     if same_lines(offer, requests):
@@ -244,7 +265,7 @@ def offer_set_lines(*, actor, offer: Offer, lines: Sequence[LineRequest],
     if errors or priced is None:
         raise ValidationFailed(fields=errors)
     apply_totals(offer, priced)
-    requested = approval.evaluate(offer, needs_approval=priced.needs_approval, lines_changed=True)
+    requested = approval.evaluate(offer, needs_approval=priced.needs_approval)
     write_lines(offer, priced, requests)
     bump_version(offer, expected_version=expected_version, fields=PRICE_COLUMNS)
     audit(actor, AuditEntry.Action.UPDATE, offer,
@@ -270,14 +291,18 @@ def offer_new_version(*, actor, offer: Offer) -> Offer:
                                 "if the terms change."))
     if offer.status == OfferStatus.SUPERSEDED:
         raise OfferStateError(_("A newer version of this offer exists."))
-    deal = Deal.objects.select_related("company").get(pk=offer.deal_id)
+    deal = Deal.objects.select_related("company", "owner").get(pk=offer.deal_id)
     _require_open_deal(deal)
+    owner, team_id = _assignment(deal, offer.owner)
     today = timezone.localdate()
     validity = max((offer.valid_until - offer.pricing_date).days, 1)
     number = (Offer.all_objects.filter(reference=offer.reference)
               .aggregate(n=Max("version_number"))["n"] or offer.version_number) + 1
+    # A contact deleted since is no longer the addressee.
+    contact = Contact.objects.filter(pk=offer.contact_id, company_id=deal.company_id).first() \
+        if offer.contact_id else None
     new = Offer(reference=offer.reference, version_number=number, previous=offer, deal=deal,
-                company=deal.company, contact=offer.contact, owner=offer.owner, team=offer.team,
+                company=deal.company, contact=contact, owner=owner, team_id=team_id,
                 title=offer.title, language=offer.language, currency=offer.currency,
                 pricing_date=today, valid_until=today + dt.timedelta(days=min(validity, MAX_VALIDITY_DAYS)),
                 introduction=offer.introduction, terms=offer.terms, status=OfferStatus.DRAFT,
@@ -289,7 +314,7 @@ def offer_new_version(*, actor, offer: Offer) -> Offer:
         raise ValidationFailed(_("A line can no longer be priced as it was; the new version was "
                                  "not made."), fields=errors)
     apply_totals(new, priced)
-    requested = approval.evaluate(new, needs_approval=priced.needs_approval, lines_changed=True)
+    requested = approval.evaluate(new, needs_approval=priced.needs_approval)
     status_before = offer.status
     offer.status = OfferStatus.SUPERSEDED
     bump_version(offer, expected_version=None, fields=["status"])
@@ -303,6 +328,34 @@ def offer_new_version(*, actor, offer: Offer) -> Offer:
     if requested:
         approval.notify_on_commit(new)
     return new
+
+
+# --- following the deal --------------------------------------------------------------------------
+
+OPEN_STATUSES = (OfferStatus.DRAFT, OfferStatus.SENT)
+
+
+def offers_follow_deal(*, actor, deal: Deal) -> list[Offer]:
+    """Give the deal's open offers (drafts and sent ones) the deal's owner and team after it was
+    reassigned (called by sales.services.deal_update, in its transaction): who may change them
+    and who approves their discounts follow the deal. A pending approval request goes to the new
+    approvers. Decided and replaced versions keep who made them."""
+    deal = Deal.all_objects.select_related("owner").get(pk=deal.pk)
+    moved = []
+    for offer in (Offer.objects.select_for_update().filter(deal_id=deal.pk, status__in=OPEN_STATUSES)
+                  .order_by("pk")):
+        owner, team_id = _assignment(deal, offer.owner)
+        owner_id = getattr(owner, "pk", None)
+        if (offer.owner_id, offer.team_id) == (owner_id, team_id):
+            continue
+        before = snapshot(offer, ["owner", "team"])
+        offer.owner, offer.team_id = owner, team_id
+        bump_version(offer, expected_version=None, fields=["owner_id", "team_id"])
+        audit(actor, AuditEntry.Action.UPDATE, offer, diff(before, snapshot(offer, ["owner", "team"])))
+        if offer.approval_status == ApprovalStatus.PENDING:
+            approval.notify_on_commit(offer)
+        moved.append(offer)
+    return moved
 
 
 # --- delete --------------------------------------------------------------------------------------

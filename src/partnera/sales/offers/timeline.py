@@ -37,7 +37,9 @@ def _events(offers: QuerySet[Offer], *, limit: int, before: dt.datetime | None) 
 
 
 def _actors(offers: list[Offer]) -> dict[tuple[int, str], str]:
-    """Who sent, accepted or rejected each offer, from the audit log's status changes."""
+    """Who sent, accepted or rejected each offer, from the audit log's status changes. A version
+    put back when the draft after it was deleted ("superseded" → its old status) was not sent or
+    decided again then: that entry credits no one."""
     if not offers:
         return {}
     entries = (AuditEntry.objects.filter(object_type="sales.offer",
@@ -47,7 +49,7 @@ def _actors(offers: list[Offer]) -> dict[tuple[int, str], str]:
     found: dict[tuple[int, str], str] = {}
     for entry in entries:
         status = (entry.changes or {}).get("status")
-        if isinstance(status, list) and len(status) == 2:
+        if isinstance(status, list) and len(status) == 2 and status[0] != OfferStatus.SUPERSEDED:
             found[(int(entry.object_id), str(status[1]))] = (
                 str(entry.actor) if entry.actor is not None else entry.actor_repr)
     return found

@@ -336,4 +336,4 @@ def test_cross_sell_lists_the_active_lines_not_yet_offered_to_the_client(manager
     product(line=inactive)
     deal = deal_of(manager)
     make_offer(manager, deal, lines=[line(product(line=offered), "1")])
-    assert cross_sell_lines(company_id=deal.company_id) == [other]
+    assert cross_sell_lines(user=manager, company_id=deal.company_id) == [other]

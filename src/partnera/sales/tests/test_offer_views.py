@@ -274,11 +274,14 @@ def test_the_head_approves_or_declines_on_the_offer_page(logged_in, manager, hea
     client = logged_in(head_of_sales)
     page = client.get(url("offer_detail", offer.pk)).content.decode()
     assert url("offer_approve", offer.pk) in page and url("offer_decline", offer.pk) in page
+    assert f'name="version" value="{offer.version}"' in page  # the version the head decides on
 
     before = offer_state()
-    assert client.post(url("offer_decline", offer.pk), {"comment": ""}).status_code == 400
+    assert client.post(url("offer_decline", offer.pk),
+                       {"comment": "", "version": offer.version}).status_code == 400
     assert offer_state() == before
-    assert client.post(url("offer_approve", offer.pk), {"comment": "Добре"}).status_code == 302
+    assert client.post(url("offer_approve", offer.pk),
+                       {"comment": "Добре", "version": offer.version}).status_code == 302
     assert Offer.objects.get(pk=offer.pk).approval_status == ApprovalStatus.APPROVED
 
 

@@ -108,7 +108,7 @@ def detail_context(request: HttpRequest, offer: Offer, *, action_error: DomainEr
         "lines": lines,
         "vat_groups": vat_groups(lines),
         "versions": offer_selectors.offer_versions(offer),
-        "cross_sell": offer_selectors.cross_sell_lines(company_id=offer.company_id),
+        "cross_sell": offer_selectors.cross_sell_lines(user=user, company_id=offer.company_id),
         "can_edit": changeable and draft,
         "can_send": changeable and draft and settled and bool(lines),
         "can_accept": changeable and decidable and bool(lines),
@@ -118,7 +118,7 @@ def detail_context(request: HttpRequest, offer: Offer, *, action_error: DomainEr
         "can_delete": draft and can_delete(user, offer),
         "may_approve": pending and approval.may_approve(user, offer),
         "approvers": approval.approvers(offer) if pending else [],
-        "decision_form": decision_form or DecisionForm(),
+        "decision_form": decision_form or DecisionForm(initial={"version": offer.version}),
         "action_error": action_error,
         "expired": offer.status in (OfferStatus.DRAFT, OfferStatus.SENT)
         and offer.valid_until < timezone.localdate(),
@@ -207,18 +207,35 @@ def offer_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("sales:deal_detail", pk=offer.deal_id)
 
 
+def _decision_form_again(request: HttpRequest, pk: int) -> DecisionForm:
+    """The decision form as posted (the comment kept, its errors shown), on the offer's current
+    version: after a refusal the head decides on the lines the page now shows."""
+    data = request.POST.copy()
+    data["version"] = str(offer_selectors.offer_get(user=request.user, pk=pk).version)
+    form = DecisionForm(data)
+    form.is_valid()
+    return form
+
+
 def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
     offer = offer_selectors.offer_get(user=request.user, pk=pk)
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        error = ValidationFailed(fields={k: [str(m) for m in v] for k, v in form.errors.items()})
-        return _detail(request, pk, error=error, decision_form=form, status=400)
+    form.is_valid()
+    if "comment" in form.errors:
+        error = ValidationFailed(fields={"comment": [str(m) for m in form.errors["comment"]]})
+        return _detail(request, pk, error=error, decision_form=_decision_form_again(request, pk),
+                       status=error.status)
+    # No (or no valid) version: never the current one, so the service refuses it as out of date
+    # (after checking who decides and whether the offer waits for a decision).
+    version = form.cleaned_data.get("version") or 0
     service = approval.offer_approve if approve else approval.offer_decline
     try:
-        service(actor=request.user, offer=offer, comment=form.cleaned_data["comment"])
+        service(actor=request.user, offer=offer, comment=form.cleaned_data.get("comment", ""),
+                expected_version=version)
     except (NotFound, PermissionDenied):
         raise
     except DomainError as exc:
+        form = _decision_form_again(request, pk)
         add_errors_to_form(form, exc)
         return _detail(request, pk, error=exc, decision_form=form, status=exc.status)
     messages.success(request, _("Discount approved.") if approve else _("Discount declined."))

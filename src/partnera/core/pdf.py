@@ -10,6 +10,19 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext_lazy
+
+from partnera.core.errors import DomainError
+
+
+class PdfUnavailable(DomainError):
+    """WeasyPrint cannot load its system libraries (Pango): the server is missing a package."""
+
+    code = "pdf_unavailable"
+    status = 503
+    default_message = gettext_lazy(
+        "PDF documents cannot be made on this server: the Pango library is missing. "
+        "The administrator installs it (see “PDFs” in the operations guide).")
 
 
 def _local_url(url: str) -> str:
@@ -49,7 +62,10 @@ def render_pdf(*, template_name: str, context: dict, language: str) -> bytes:
 
     Stylesheets and images are referenced as `static:<path>` (the app's static files) or as
     data: URLs (a logo from the database); anything else is refused rather than fetched."""
-    from weasyprint import HTML  # imported here: loading Pango costs ~0.3 s, only PDFs need it
+    try:
+        from weasyprint import HTML  # imported here: loading Pango costs ~0.3 s, only PDFs need it
+    except (OSError, ImportError) as exc:  # cffi could not open libpango / libgobject
+        raise PdfUnavailable() from exc
 
     with translation.override(language):
         html = render_to_string(template_name, context)

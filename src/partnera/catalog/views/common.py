@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
 from partnera.catalog import services
-from partnera.core.errors import PermissionDenied
-from partnera.core.web import web_errors
+from partnera.core.errors import PermissionDenied, ValidationFailed, VersionConflict
+from partnera.core.web import add_errors_to_form, web_errors
+
+T = TypeVar("T")
 
 
 def catalog_writer(view):
@@ -51,3 +56,39 @@ def refusal(exc) -> str:
     """A refused write's reasons in one line (for a message above the page)."""
     problems = [m for msgs in exc.fields.values() for m in msgs]
     return " ".join(dict.fromkeys(problems)) if problems else exc.message
+
+
+def valid_on(row, day) -> bool:
+    """Whether a price list or rule with `valid_from`/`valid_to` (either open) holds on `day`."""
+    return ((row.valid_from is None or row.valid_from <= day)
+            and (row.valid_to is None or row.valid_to >= day))
+
+
+@dataclass
+class Saved(Generic[T]):
+    """What `save_form` did: `done`, with what the service returned, or refused (`conflict`
+    when someone changed the record meanwhile), the reasons then on the form."""
+
+    done: bool = False
+    result: T | None = None
+    conflict: bool = False
+
+    @property
+    def status(self) -> int:
+        """The status of the form shown again: 409 for a conflicting edit, else 400."""
+        return 409 if self.conflict else 400
+
+
+def save_form(form, save: Callable[[], T]) -> Saved[T]:
+    """Validate `form`, then `save()`. The service's field errors go next to the fields, a
+    conflicting edit's message to the top of the form."""
+    if not form.is_valid():
+        return Saved()
+    try:
+        return Saved(done=True, result=save())
+    except VersionConflict as exc:
+        form.add_error(None, exc.message)
+        return Saved(conflict=True)
+    except ValidationFailed as exc:
+        add_errors_to_form(form, exc)
+        return Saved()

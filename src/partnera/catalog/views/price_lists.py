@@ -20,10 +20,9 @@ from partnera.catalog.forms import PriceItemAddForm, PriceListForm
 from partnera.catalog.models import PriceList, PriceListScope
 from partnera.catalog.selectors import product_search_q
 from partnera.catalog.services.common import as_decimal
-from partnera.catalog.views.common import catalog_writer, pk_or_none, reader
+from partnera.catalog.views.common import catalog_writer, pk_or_none, reader, save_form, valid_on
 from partnera.core.errors import ValidationFailed, VersionConflict
 from partnera.core.money import Currency
-from partnera.core.web import add_errors_to_form
 
 MAX_ROWS = 500
 
@@ -42,15 +41,10 @@ def price_list_list(request: HttpRequest) -> HttpResponse:
                  .annotate(n_items=Count("items"))[:1000])
     today = timezone.localdate()
     return render(request, "catalog/price_list_list.html", {
-        "rows": [(p, _valid(p, today)) for p in lists], "filters": filters,
+        "rows": [(p, valid_on(p, today)) for p in lists], "filters": filters,
         "currencies": Currency.choices, "scopes": PriceListScope.choices,
         "may_manage": services.may_manage_catalog(request.user),
     })
-
-
-def _valid(row, day) -> bool:
-    return ((row.valid_from is None or row.valid_from <= day)
-            and (row.valid_to is None or row.valid_to >= day))
 
 
 def _plain(price: Decimal) -> str:
@@ -82,7 +76,7 @@ def _detail(request, price_list: PriceList, *, add_form=None, posted=None, error
     """The price list's page; a refused price table comes back with what was typed."""
     query = request.GET.get("q", "")[:100]
     return render(request, "catalog/price_list_detail.html", {
-        "price_list": price_list, "valid_today": _valid(price_list, timezone.localdate()),
+        "price_list": price_list, "valid_today": valid_on(price_list, timezone.localdate()),
         "add_form": add_form or PriceItemAddForm(), "table_error": table_error,
         "table_conflict": status == 409,
         "may_manage": services.may_manage_catalog(request.user),
@@ -152,17 +146,13 @@ def _decimal_text(raw: str) -> str:
 def price_list_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     price_list = selectors.price_list_get(user=request.user, pk=pk)
     form = PriceItemAddForm(request.POST)
-    if form.is_valid():
-        try:
-            item = services.price_list_item_add(actor=request.user, price_list=price_list,
-                                                data=form.service_data())
-        except ValidationFailed as exc:
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("%(product)s added at %(price)s %(currency)s.") % {
-                "product": item.product.name, "price": _plain(item.price),
-                "currency": price_list.currency})
-            return _back(price_list, request)
+    saved = save_form(form, lambda: services.price_list_item_add(
+        actor=request.user, price_list=price_list, data=form.service_data()))
+    if (item := saved.result) is not None:
+        messages.success(request, _("%(product)s added at %(price)s %(currency)s.") % {
+            "product": item.product.name, "price": _plain(item.price),
+            "currency": price_list.currency})
+        return _back(price_list, request)
     return _detail(request, price_list, add_form=form, status=400)
 
 
@@ -185,16 +175,12 @@ def _company_label(price_list: PriceList | None) -> str:
 def price_list_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PriceListForm(request.POST)
-        if form.is_valid():
-            try:
-                price_list = services.price_list_create(actor=request.user,
-                                                        data=form.service_data())
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Price list “%(name)s” created. Add its prices below.")
-                                 % {"name": price_list.name})
-                return redirect("catalog:price_list_detail", pk=price_list.pk)
+        saved = save_form(form, lambda: services.price_list_create(actor=request.user,
+                                                                   data=form.service_data()))
+        if (price_list := saved.result) is not None:
+            messages.success(request, _("Price list “%(name)s” created. Add its prices below.")
+                             % {"name": price_list.name})
+            return redirect("catalog:price_list_detail", pk=price_list.pk)
         status = 400
     else:
         form = PriceListForm(initial={"currency": Currency.EUR, "scope": PriceListScope.GENERAL,
@@ -211,21 +197,14 @@ def price_list_edit(request: HttpRequest, pk: int) -> HttpResponse:
     conflict = False
     if request.method == "POST":
         form = PriceListForm(request.POST)
-        if form.is_valid():
-            try:
-                services.price_list_update(actor=request.user, price_list=price_list,
-                                           data=form.service_data(),
-                                           expected_version=form.cleaned_data.get("version"))
-            except VersionConflict as exc:
-                form.add_error(None, exc.message)
-                conflict = True
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect("catalog:price_list_detail", pk=price_list.pk)
+        saved = save_form(form, lambda: services.price_list_update(
+            actor=request.user, price_list=price_list, data=form.service_data(),
+            expected_version=form.cleaned_data.get("version")))
+        if saved.done:
+            messages.success(request, _("Changes saved."))
+            return redirect("catalog:price_list_detail", pk=price_list.pk)
         price_list = selectors.price_list_get(user=request.user, pk=pk)
-        status = 409 if conflict else 400
+        conflict, status = saved.conflict, saved.status
     else:
         form = PriceListForm(company_label=_company_label(price_list), initial={
             "version": price_list.version, "name": price_list.name,

@@ -13,10 +13,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from partnera.catalog import selectors, services
 from partnera.catalog.forms import ProductFilterForm, ProductForm
 from partnera.catalog.models import Product
-from partnera.catalog.views.common import catalog_writer, pk_or_none, reader, refusal
+from partnera.catalog.views.common import (
+    catalog_writer,
+    pk_or_none,
+    reader,
+    refusal,
+    save_form,
+    valid_on,
+)
 from partnera.clients.views.common import partial_for
 from partnera.core.errors import ValidationFailed, VersionConflict
-from partnera.core.web import add_errors_to_form
 
 PAGE_SIZE = 50
 
@@ -55,15 +61,10 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rules = selectors.product_rules(user=user, product=product)
     return render(request, "catalog/product_detail.html", {
         "product": product, "today": today,
-        "prices": [(item, _valid(item.price_list, today)) for item in prices],
-        "rules": [(rule, _valid(rule, today)) for rule in rules],
+        "prices": [(item, valid_on(item.price_list, today)) for item in prices],
+        "rules": [(rule, valid_on(rule, today)) for rule in rules],
         "may_manage": services.may_manage_catalog(user),
     })
-
-
-def _valid(row, day) -> bool:
-    return ((row.valid_from is None or row.valid_from <= day)
-            and (row.valid_to is None or row.valid_to >= day))
 
 
 def _form_kwargs(product: Product | None = None) -> dict:
@@ -93,14 +94,11 @@ def _initial(product: Product) -> dict:
 def product_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProductForm(request.POST, **_form_kwargs())
-        if form.is_valid():
-            try:
-                product = services.product_create(actor=request.user, data=form.service_data())
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Product “%(name)s” added.") % {"name": product.name})
-                return redirect("catalog:product_detail", pk=product.pk)
+        saved = save_form(form, lambda: services.product_create(actor=request.user,
+                                                                data=form.service_data()))
+        if (product := saved.result) is not None:
+            messages.success(request, _("Product “%(name)s” added.") % {"name": product.name})
+            return redirect("catalog:product_detail", pk=product.pk)
         status = 400
     else:
         default = selectors.default_vat_rate()
@@ -119,21 +117,14 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     conflict = False
     if request.method == "POST":
         form = ProductForm(request.POST, **_form_kwargs(product))
-        if form.is_valid():
-            try:
-                services.product_update(actor=request.user, product=product,
-                                        data=form.service_data(),
-                                        expected_version=form.cleaned_data.get("version"))
-            except VersionConflict as exc:
-                form.add_error(None, exc.message)
-                conflict = True
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect("catalog:product_detail", pk=product.pk)
+        saved = save_form(form, lambda: services.product_update(
+            actor=request.user, product=product, data=form.service_data(),
+            expected_version=form.cleaned_data.get("version")))
+        if saved.done:
+            messages.success(request, _("Changes saved."))
+            return redirect("catalog:product_detail", pk=product.pk)
         product = selectors.product_get(user=request.user, pk=pk)
-        status = 409 if conflict else 400
+        conflict, status = saved.conflict, saved.status
     else:
         form = ProductForm(initial=_initial(product), **_form_kwargs(product))
         status = 200

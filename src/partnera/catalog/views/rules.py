@@ -15,9 +15,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from partnera.catalog import selectors, services
 from partnera.catalog.forms import PricingRuleForm
 from partnera.catalog.models import PricingRule, RuleKind
-from partnera.catalog.views.common import catalog_writer, pk_or_none, reader, refusal
+from partnera.catalog.views.common import (
+    catalog_writer,
+    pk_or_none,
+    reader,
+    refusal,
+    save_form,
+    valid_on,
+)
 from partnera.core.errors import PermissionDenied, ValidationFailed, VersionConflict
-from partnera.core.web import add_errors_to_form
 
 MAX_RULES = 1000
 
@@ -35,14 +41,9 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     rules = list(selectors.pricing_rule_list(user=request.user, filters=filters)[:MAX_RULES])
     today = timezone.localdate()
     return render(request, "catalog/rule_list.html", {
-        "rows": [(rule, _valid(rule, today)) for rule in rules], "filters": filters,
+        "rows": [(rule, valid_on(rule, today)) for rule in rules], "filters": filters,
         "kinds": RuleKind.choices, "may_manage": services.may_manage_catalog(request.user),
     })
-
-
-def _valid(row, day) -> bool:
-    return ((row.valid_from is None or row.valid_from <= day)
-            and (row.valid_to is None or row.valid_to >= day))
 
 
 def _form_kwargs() -> dict:
@@ -82,14 +83,11 @@ def _labels(rule: PricingRule | None) -> dict:
 def rule_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PricingRuleForm(request.POST, **_form_kwargs())
-        if form.is_valid():
-            try:
-                rule = services.pricing_rule_create(actor=request.user, data=form.service_data())
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Rule “%(name)s” added.") % {"name": rule.name})
-                return redirect("catalog:rule_list")
+        saved = save_form(form, lambda: services.pricing_rule_create(actor=request.user,
+                                                                     data=form.service_data()))
+        if (rule := saved.result) is not None:
+            messages.success(request, _("Rule “%(name)s” added.") % {"name": rule.name})
+            return redirect("catalog:rule_list")
         status = 400
     else:
         kind = request.GET.get("kind", "")
@@ -112,21 +110,14 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("Only administrators and heads of sales change the catalog."))
     if request.method == "POST":
         form = PricingRuleForm(request.POST, **_form_kwargs())
-        if form.is_valid():
-            try:
-                services.pricing_rule_update(actor=request.user, rule=rule,
-                                             data=form.service_data(),
-                                             expected_version=form.cleaned_data.get("version"))
-            except VersionConflict as exc:
-                form.add_error(None, exc.message)
-                conflict = True
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect("catalog:rule_list")
+        saved = save_form(form, lambda: services.pricing_rule_update(
+            actor=request.user, rule=rule, data=form.service_data(),
+            expected_version=form.cleaned_data.get("version")))
+        if saved.done:
+            messages.success(request, _("Changes saved."))
+            return redirect("catalog:rule_list")
         rule = selectors.pricing_rule_get(user=request.user, pk=pk)
-        status = 409 if conflict else 400
+        conflict, status = saved.conflict, saved.status
     else:
         form = PricingRuleForm(initial=_initial(rule), **_labels(rule), **_form_kwargs())
         status = 200

@@ -3,8 +3,11 @@ them (add, rename, reorder, move a category to another line, deactivate, bring b
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.db.models import Count, Q
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,9 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from partnera.catalog import selectors, services
 from partnera.catalog.forms import CategoryForm, ProductLineForm
-from partnera.catalog.views.common import catalog_writer, reader, refusal
+from partnera.catalog.views.common import catalog_writer, reader, refusal, save_form
 from partnera.core.errors import ValidationFailed
-from partnera.core.web import add_errors_to_form
 
 
 def _context(request, *, line_forms=None, category_forms=None, new_line=None,
@@ -57,18 +59,34 @@ def _back(anchor: str) -> HttpResponse:
     return redirect(reverse("catalog:structure") + anchor)
 
 
+def _update(request: HttpRequest, make_form: Callable[[], Form], save: Callable[[dict], object], *,
+            anchor: str, page: Callable[[Form], dict]) -> HttpResponse:
+    """A line's or category's change: with `active` posted, deactivate or bring back (refused:
+    the reason as a message); else the form from `make_form` (refused: the page from `page`
+    with the form and its errors)."""
+    if "active" in request.POST:
+        try:
+            save({"active": request.POST.get("active") == "1"})
+        except ValidationFailed as exc:
+            messages.error(request, refusal(exc))
+            return _back(anchor)
+    else:
+        form = make_form()
+        if not save_form(form, lambda: save(form.service_data())).done:
+            return render(request, "catalog/structure.html", page(form), status=400)
+    messages.success(request, _("Changes saved."))
+    return _back(anchor)
+
+
 @require_POST
 @catalog_writer
 def line_create(request: HttpRequest) -> HttpResponse:
     form = ProductLineForm(request.POST, prefix="line")
-    if form.is_valid():
-        try:
-            line = services.product_line_create(actor=request.user, data=form.service_data())
-        except ValidationFailed as exc:
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Product line “%(name)s” added.") % {"name": line.name})
-            return _back("#lines")
+    saved = save_form(form, lambda: services.product_line_create(actor=request.user,
+                                                                 data=form.service_data()))
+    if (line := saved.result) is not None:
+        messages.success(request, _("Product line “%(name)s” added.") % {"name": line.name})
+        return _back("#lines")
     return render(request, "catalog/structure.html", _context(request, new_line=form), status=400)
 
 
@@ -76,25 +94,10 @@ def line_create(request: HttpRequest) -> HttpResponse:
 @catalog_writer
 def line_update(request: HttpRequest, pk: int) -> HttpResponse:
     line = selectors.product_line_get(pk=pk)
-    if "active" in request.POST:
-        data: dict = {"active": request.POST.get("active") == "1"}
-        form = None
-    else:
-        form = ProductLineForm(request.POST, prefix=f"l{line.pk}")
-        data = form.service_data() if form.is_valid() else {}
-    if form is None or form.is_valid():
-        try:
-            services.product_line_update(actor=request.user, line=line, data=data)
-        except ValidationFailed as exc:
-            if form is None:
-                messages.error(request, refusal(exc))
-                return _back("#lines")
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return _back("#lines")
-    return render(request, "catalog/structure.html",
-                  _context(request, line_forms={line.pk: form}), status=400)
+    return _update(
+        request, lambda: ProductLineForm(request.POST, prefix=f"l{line.pk}"),
+        lambda data: services.product_line_update(actor=request.user, line=line, data=data),
+        anchor="#lines", page=lambda form: _context(request, line_forms={line.pk: form}))
 
 
 @require_POST
@@ -102,14 +105,11 @@ def line_update(request: HttpRequest, pk: int) -> HttpResponse:
 def category_create(request: HttpRequest) -> HttpResponse:
     form = CategoryForm(request.POST, prefix="category",
                         lines=list(selectors.product_line_list()))
-    if form.is_valid():
-        try:
-            category = services.category_create(actor=request.user, data=form.service_data())
-        except ValidationFailed as exc:
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Category “%(name)s” added.") % {"name": category.name})
-            return _back("#categories")
+    saved = save_form(form, lambda: services.category_create(actor=request.user,
+                                                             data=form.service_data()))
+    if (category := saved.result) is not None:
+        messages.success(request, _("Category “%(name)s” added.") % {"name": category.name})
+        return _back("#categories")
     return render(request, "catalog/structure.html", _context(request, new_category=form),
                   status=400)
 
@@ -118,23 +118,9 @@ def category_create(request: HttpRequest) -> HttpResponse:
 @catalog_writer
 def category_update(request: HttpRequest, pk: int) -> HttpResponse:
     category = selectors.category_get(pk=pk)
-    if "active" in request.POST:
-        data: dict = {"active": request.POST.get("active") == "1"}
-        form = None
-    else:
-        lines = list(selectors.product_line_list(include_inactive=True))
-        form = CategoryForm(request.POST, prefix=f"c{category.pk}", lines=lines)
-        data = form.service_data() if form.is_valid() else {}
-    if form is None or form.is_valid():
-        try:
-            services.category_update(actor=request.user, category=category, data=data)
-        except ValidationFailed as exc:
-            if form is None:
-                messages.error(request, refusal(exc))
-                return _back("#categories")
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return _back("#categories")
-    return render(request, "catalog/structure.html",
-                  _context(request, category_forms={category.pk: form}), status=400)
+    return _update(
+        request, lambda: CategoryForm(request.POST, prefix=f"c{category.pk}",
+                                      lines=list(selectors.product_line_list(include_inactive=True))),
+        lambda data: services.category_update(actor=request.user, category=category, data=data),
+        anchor="#categories",
+        page=lambda form: _context(request, category_forms={category.pk: form}))

@@ -1,11 +1,16 @@
-"""What the contract pages share: the choices their forms offer, and the contract page's context
-(every section: terms, status actions, documents and checklist, versions and their differences,
-obligations, pricing conditions, referral clauses, history)."""
+"""What the contract pages share: the choices their forms offer, saving a form and running an
+action with their messages, and the contract page's context (every section: terms, status
+actions, documents and checklist, versions and their differences, obligations, pricing
+conditions, referral clauses, history)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from partnera.catalog.models import Category, Product, ProductLine
 from partnera.clients import selectors as client_selectors
@@ -28,8 +33,9 @@ from partnera.contracts.services.contracts import ENDED
 from partnera.contracts.services.lifecycle import allowed_transitions
 from partnera.contracts.timeline import contract_history
 from partnera.contracts.versions import labels, versions_diff
-from partnera.core.errors import DomainError
+from partnera.core.errors import DomainError, ValidationFailed
 from partnera.core.visibility import visible_q
+from partnera.core.web import add_errors_to_form
 from partnera.people import selectors as people_selectors
 from partnera.sales.selectors import deal_queryset
 
@@ -40,6 +46,31 @@ def to_int(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number < 2**63 else None
+
+
+def save_form(request: HttpRequest, form, save: Callable[[], object], *, message: str,
+              to: str) -> HttpResponse | None:
+    """Validate `form`, then `save()`. Done: `message` shown and a redirect to `to`. Refused:
+    None, the form's and the service's errors next to the fields (the caller shows it again)."""
+    if form.is_valid():
+        try:
+            save()
+        except ValidationFailed as exc:
+            add_errors_to_form(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect(to)
+    return None
+
+
+def run_action(request: HttpRequest, action: Callable[[], object], *, message: str) -> None:
+    """`action()`, its outcome as a message: `message` when done, the reason when refused."""
+    try:
+        action()
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
 
 
 def active_users() -> list:

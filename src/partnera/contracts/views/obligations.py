@@ -3,7 +3,6 @@ one they may see), and adding, editing, completing, cancelling and reopening the
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,9 +16,15 @@ from partnera.contracts import selectors, services
 from partnera.contracts.forms import ObligationForm, service_data
 from partnera.contracts.models import ObligationStatus
 from partnera.contracts.permissions import may_change_contract, may_complete_obligation
-from partnera.contracts.views.common import active_users, departments, detail_context
-from partnera.core.errors import PermissionDenied, ValidationFailed
-from partnera.core.web import add_errors_to_form, web_errors
+from partnera.contracts.views.common import (
+    active_users,
+    departments,
+    detail_context,
+    run_action,
+    save_form,
+)
+from partnera.core.errors import PermissionDenied
+from partnera.core.web import web_errors
 
 PAGE_SIZE = 100
 STATUSES = {"open": ObligationStatus.OPEN, "done": ObligationStatus.DONE,
@@ -70,15 +75,10 @@ def obligation_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_change_contract(user, contract):
         raise PermissionDenied()
     form = ObligationForm(request.POST, users=active_users(), departments=departments())
-    if form.is_valid():
-        try:
-            services.obligation_create(actor=user, contract=contract, data=service_data(form))
-        except ValidationFailed as exc:
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Obligation added."))
-            return redirect(_back(request, contract.pk))
-    return render(request, "contracts/contract_detail.html",
+    done = save_form(request, form, lambda: services.obligation_create(
+        actor=user, contract=contract, data=service_data(form)),
+        message=_("Obligation added."), to=_back(request, contract.pk))
+    return done or render(request, "contracts/contract_detail.html",
                   detail_context(request, contract, obligation_form=form), status=400)
 
 
@@ -94,15 +94,11 @@ def obligation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     kwargs = {"users": active_users(), "departments": departments()}
     if request.method == "POST":
         form = ObligationForm(request.POST, **kwargs)
-        if form.is_valid():
-            try:
-                services.obligation_update(actor=user, obligation=obligation,
-                                           data=service_data(form))
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect(_back(request, contract.pk))
+        done = save_form(request, form, lambda: services.obligation_update(
+            actor=user, obligation=obligation, data=service_data(form)),
+            message=_("Changes saved."), to=_back(request, contract.pk))
+        if done is not None:
+            return done
         status = 400
     else:
         form = ObligationForm(initial=ObligationForm.initial_from(obligation), **kwargs)
@@ -114,12 +110,8 @@ def obligation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _settle(request: HttpRequest, pk: int, action, message: str) -> HttpResponse:
     user = request.user
     obligation = selectors.obligation_get(user=user, pk=pk)
-    try:
-        action(actor=user, obligation=obligation)
-    except ValidationFailed as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, message % {"title": obligation.title})
+    run_action(request, lambda: action(actor=user, obligation=obligation),
+               message=message % {"title": obligation.title})
     return redirect(_back(request, obligation.contract_id))
 
 

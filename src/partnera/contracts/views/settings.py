@@ -16,6 +16,7 @@ from partnera.contracts import selectors, services
 from partnera.contracts.forms import ContractTypeForm, DocumentKindForm, service_data
 from partnera.contracts.permissions import may_manage_settings
 from partnera.contracts.templating import PLACEHOLDERS
+from partnera.contracts.views.common import save_form
 from partnera.core.errors import PermissionDenied, ValidationFailed
 from partnera.core.web import add_errors_to_form, web_errors
 
@@ -86,16 +87,10 @@ def contract_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
     kinds = selectors.document_kind_list(include_inactive=True)
     if request.method == "POST":
         form = ContractTypeForm(request.POST, kinds=kinds)
-        if form.is_valid():
-            try:
-                services.contract_type_update(actor=request.user, contract_type=contract_type,
-                                              data=service_data(form))
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect("contracts:settings")
-        return _type_page(request, form, contract_type, 400)
+        done = save_form(request, form, lambda: services.contract_type_update(
+            actor=request.user, contract_type=contract_type, data=service_data(form)),
+            message=_("Changes saved."), to="contracts:settings")
+        return done or _type_page(request, form, contract_type, 400)
     return _type_page(request, ContractTypeForm(kinds=kinds,
                                                 initial=ContractTypeForm.initial_from(contract_type)),
                       contract_type, 200)
@@ -122,13 +117,8 @@ def document_kind_create(request: HttpRequest) -> HttpResponse:
 def document_kind_edit(request: HttpRequest, pk: int) -> HttpResponse:
     kind = selectors.document_kind_get(pk=pk)
     form = DocumentKindForm(request.POST)
-    if form.is_valid():
-        try:
-            services.document_kind_update(actor=request.user, kind=kind, data=service_data(form))
-        except ValidationFailed as exc:
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("contracts:settings")
-    return render(request, "contracts/settings.html", _settings_context(kind_forms={kind.pk: form}),
+    done = save_form(request, form, lambda: services.document_kind_update(
+        actor=request.user, kind=kind, data=service_data(form)),
+        message=_("Changes saved."), to="contracts:settings")
+    return done or render(request, "contracts/settings.html", _settings_context(kind_forms={kind.pk: form}),
                   status=400)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,9 +12,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from partnera.contracts import selectors, services
 from partnera.contracts.forms import PricingConditionForm, ReferralForm, service_data
 from partnera.contracts.permissions import may_change_contract
-from partnera.contracts.views.common import detail_context, pricing_choices, referral_contacts
-from partnera.core.errors import PermissionDenied, ValidationFailed
-from partnera.core.web import add_errors_to_form, web_errors
+from partnera.contracts.views.common import (
+    detail_context,
+    pricing_choices,
+    referral_contacts,
+    run_action,
+    save_form,
+)
+from partnera.core.errors import PermissionDenied
+from partnera.core.web import web_errors
 
 
 def _section(contract_id: int, anchor: str) -> str:
@@ -45,17 +50,11 @@ def condition_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_change_contract(user, contract):
         raise PermissionDenied()
     form = PricingConditionForm(request.POST, **pricing_choices())
-    if form.is_valid():
-        try:
-            services.pricing_condition_create(actor=user, contract=contract,
-                                              data=service_data(form, skip=("note",)),
-                                              note=form.cleaned_data.get("note", ""))
-        except ValidationFailed as exc:
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Pricing condition added."))
-            return redirect(_section(contract.pk, "pricing"))
-    return render(request, "contracts/contract_detail.html",
+    done = save_form(request, form, lambda: services.pricing_condition_create(
+        actor=user, contract=contract, data=service_data(form, skip=("note",)),
+        note=form.cleaned_data.get("note", "")),
+        message=_("Pricing condition added."), to=_section(contract.pk, "pricing"))
+    return done or render(request, "contracts/contract_detail.html",
                   detail_context(request, contract, condition_form=form), status=400)
 
 
@@ -70,16 +69,12 @@ def condition_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied()
     if request.method == "POST":
         form = PricingConditionForm(request.POST, **pricing_choices())
-        if form.is_valid():
-            try:
-                services.pricing_condition_update(actor=user, rule=rule,
-                                                  data=service_data(form, skip=("note",)),
-                                                  note=form.cleaned_data.get("note", ""))
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect(_section(contract.pk, "pricing"))
+        done = save_form(request, form, lambda: services.pricing_condition_update(
+            actor=user, rule=rule, data=service_data(form, skip=("note",)),
+            note=form.cleaned_data.get("note", "")),
+            message=_("Changes saved."), to=_section(contract.pk, "pricing"))
+        if done is not None:
+            return done
         status = 400
     else:
         form = PricingConditionForm(initial=_condition_initial(rule), **pricing_choices())
@@ -94,13 +89,9 @@ def condition_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def condition_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rule = selectors.pricing_condition_get(user=request.user, pk=pk)
     contract_id = rule.contract_id
-    try:
-        services.pricing_condition_delete(actor=request.user, rule=rule,
-                                          note=request.POST.get("note", ""))
-    except ValidationFailed as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Pricing condition removed."))
+    run_action(request, lambda: services.pricing_condition_delete(
+        actor=request.user, rule=rule, note=request.POST.get("note", "")),
+        message=_("Pricing condition removed."))
     return redirect(_section(contract_id or 0, "pricing"))
 
 
@@ -128,15 +119,10 @@ def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_change_contract(user, contract):
         raise PermissionDenied()
     form = ReferralForm(request.POST, contacts=referral_contacts(user))
-    if form.is_valid():
-        try:
-            services.referral_create(actor=user, contract=contract, data=service_data(form))
-        except ValidationFailed as exc:
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Referral clause added."))
-            return redirect(_section(contract.pk, "referrals"))
-    return render(request, "contracts/contract_detail.html",
+    done = save_form(request, form, lambda: services.referral_create(
+        actor=user, contract=contract, data=service_data(form)),
+        message=_("Referral clause added."), to=_section(contract.pk, "referrals"))
+    return done or render(request, "contracts/contract_detail.html",
                   detail_context(request, contract, referral_form=form), status=400)
 
 
@@ -152,14 +138,11 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contacts = referral_contacts(user, clause)
     if request.method == "POST":
         form = ReferralForm(request.POST, contacts=contacts, hidden_contact=_hidden_contact(clause))
-        if form.is_valid():
-            try:
-                services.referral_update(actor=user, clause=clause, data=service_data(form))
-            except ValidationFailed as exc:
-                add_errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect(_section(contract.pk, "referrals"))
+        done = save_form(request, form, lambda: services.referral_update(
+            actor=user, clause=clause, data=service_data(form)),
+            message=_("Changes saved."), to=_section(contract.pk, "referrals"))
+        if done is not None:
+            return done
         status = 400
     else:
         form = ReferralForm(initial=ReferralForm.initial_from(clause), contacts=contacts,
@@ -175,10 +158,6 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @web_errors
 def referral_delete(request: HttpRequest, pk: int) -> HttpResponse:
     clause = selectors.referral_get(user=request.user, pk=pk)
-    try:
-        services.referral_delete(actor=request.user, clause=clause)
-    except ValidationFailed as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Referral clause removed."))
+    run_action(request, lambda: services.referral_delete(actor=request.user, clause=clause),
+               message=_("Referral clause removed."))
     return redirect(_section(clause.contract_id, "referrals"))

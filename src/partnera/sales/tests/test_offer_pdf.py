@@ -86,3 +86,19 @@ def test_no_pdf_for_who_cannot_see_the_offer(offer, other_manager):
     with pytest.raises(NotFound):
         document.offer_pdf(actor=other_manager, offer=offer)
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.DOWNLOAD).exists()
+
+
+def test_a_server_without_pango_answers_a_clear_error_and_records_no_download(
+        client, manager, offer, monkeypatch):
+    # Given a server on which WeasyPrint cannot load (its system libraries are missing)
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    client.force_login(manager)
+    # When the manager asks for the offer's PDF on the page and through the API
+    page = client.get(f"/sales/offers/{offer.pk}/pdf/")
+    api = client.get(f"/api/v1/offers/{offer.pk}/pdf")
+    # Then both say what is missing (503), and no download is recorded
+    assert page.status_code == 503 and b"Pango" in page.content
+    assert api.status_code == 503 and api.json()["code"] == "pdf_unavailable"
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.DOWNLOAD).exists()

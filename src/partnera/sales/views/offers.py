@@ -9,7 +9,9 @@ action shows the offer page again with the reason (its 4xx status), nothing chan
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,6 +51,8 @@ from partnera.sales.offers import approval, document, flow, services
 from partnera.sales.offers import selectors as offer_selectors
 from partnera.sales.offers.document import vat_groups
 from partnera.sales.offers.panels import may_make_offers
+
+T = TypeVar("T")
 
 PAGE_SIZE = 50
 FILTER_KEYS = {"q", "status", "owner", "approval", "deal", "company"}
@@ -148,63 +152,68 @@ def _refused(request: HttpRequest, pk: int, exc: DomainError) -> HttpResponse:
     return _detail(request, pk, error=exc, status=exc.status)
 
 
+def _act(request: HttpRequest, pk: int, service: Callable[..., T],
+         done: Callable[[Offer, T], HttpResponse]) -> HttpResponse:
+    """Run `service(actor=…, offer=…)` on the visible offer and answer with `done(offer, result)`;
+    a refusal shows the offer page again (see _refused)."""
+    offer = offer_selectors.offer_get(user=request.user, pk=pk)
+    try:
+        result = service(actor=request.user, offer=offer)
+    except DomainError as exc:
+        return _refused(request, pk, exc)
+    return done(offer, result)
+
+
+def _done(request: HttpRequest, message: str, to: str = "sales:offer_detail",
+          **kwargs) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(to, **kwargs)
+
+
 @login_required
 @require_POST
 @web_errors
 def offer_send(request: HttpRequest, pk: int) -> HttpResponse:
-    offer = offer_selectors.offer_get(user=request.user, pk=pk)
-    try:
-        flow.offer_send(actor=request.user, offer=offer)
-    except DomainError as exc:
-        return _refused(request, pk, exc)
-    messages.success(request, _("Marked as sent to the client. The offer is now read-only."))
-    return redirect("sales:offer_detail", pk=pk)
+    return _act(request, pk, flow.offer_send, lambda _offer, _result: _done(
+        request, _("Marked as sent to the client. The offer is now read-only."), pk=pk))
 
 
 @login_required
 @require_POST
 @web_errors
 def offer_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    offer = offer_selectors.offer_get(user=request.user, pk=pk)
-    try:
-        result = flow.offer_accept(actor=request.user, offer=offer)
-    except DomainError as exc:
-        return _refused(request, pk, exc)
-    messages.success(request, _("The client accepted the offer."))
-    if result.deal_move.moved:
-        messages.success(request, result.deal_move.message)
-    elif result.deal_move.message:
-        messages.warning(request, result.deal_move.message)
-    return redirect("sales:offer_detail", pk=pk)
+    def done(_offer: Offer, result: flow.Acceptance) -> HttpResponse:
+        messages.success(request, _("The client accepted the offer."))
+        if result.deal_move.moved:
+            messages.success(request, result.deal_move.message)
+        elif result.deal_move.message:
+            messages.warning(request, result.deal_move.message)
+        return redirect("sales:offer_detail", pk=pk)
+
+    return _act(request, pk, flow.offer_accept, done)
 
 
 @login_required
 @require_POST
 @web_errors
 def offer_new_version(request: HttpRequest, pk: int) -> HttpResponse:
-    offer = offer_selectors.offer_get(user=request.user, pk=pk)
-    try:
-        new = services.offer_new_version(actor=request.user, offer=offer)
-    except DomainError as exc:
-        return _refused(request, pk, exc)
-    messages.success(request, _("Version %(n)d made from version %(m)d, priced as of today. Change it, "
-                                "then send it.") % {"n": new.version_number, "m": offer.version_number})
-    return redirect("sales:offer_detail", pk=new.pk)
+    return _act(request, pk, services.offer_new_version, lambda offer, new: _done(
+        request, _("Version %(n)d made from version %(m)d, priced as of today. Change it, "
+                   "then send it.") % {"n": new.version_number, "m": offer.version_number},
+        pk=new.pk))
 
 
 @login_required
 @require_POST
 @web_errors
 def offer_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    offer = offer_selectors.offer_get(user=request.user, pk=pk)
-    try:
-        services.offer_delete(actor=request.user, offer=offer)
-    except DomainError as exc:
-        return _refused(request, pk, exc)
-    messages.success(request, _("The draft %(offer)s was deleted.") % {"offer": str(offer)})
-    if offer.previous_id:
-        return redirect("sales:offer_detail", pk=offer.previous_id)
-    return redirect("sales:deal_detail", pk=offer.deal_id)
+    def done(offer: Offer, _deleted: Offer) -> HttpResponse:
+        message = _("The draft %(offer)s was deleted.") % {"offer": str(offer)}
+        if offer.previous_id:
+            return _done(request, message, pk=offer.previous_id)
+        return _done(request, message, "sales:deal_detail", pk=offer.deal_id)
+
+    return _act(request, pk, services.offer_delete, done)
 
 
 def _decision_form_again(request: HttpRequest, pk: int) -> DecisionForm:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from partnera.catalog.models import (
     Category,
@@ -31,6 +32,8 @@ from partnera.core.errors import NotFound
 from partnera.core.pagination import Page, bounded_count, keyset_page
 from partnera.core.records import get_visible
 from partnera.core.translit import search_key
+
+M = TypeVar("M", bound=Model)
 
 PRODUCT_SORTS = ("name", "code")
 PAGE_SIZE = 50
@@ -139,10 +142,7 @@ def product_line_list(*, include_inactive: bool = False) -> QuerySet[ProductLine
 
 
 def product_line_get(*, pk) -> ProductLine:
-    found = ProductLine.objects.filter(pk=_int(pk)).first()
-    if found is None:
-        raise NotFound()
-    return found
+    return _one(ProductLine.objects.all(), pk)
 
 
 def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:
@@ -151,10 +151,7 @@ def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:
 
 
 def category_get(*, pk) -> Category:
-    found = Category.objects.select_related("line").filter(pk=_int(pk)).first()
-    if found is None:
-        raise NotFound()
-    return found
+    return _one(Category.objects.select_related("line"), pk)
 
 
 def vat_rate_list(*, include_inactive: bool = False) -> QuerySet[VatRate]:
@@ -163,10 +160,7 @@ def vat_rate_list(*, include_inactive: bool = False) -> QuerySet[VatRate]:
 
 
 def vat_rate_get(*, pk) -> VatRate:
-    found = VatRate.objects.filter(pk=_int(pk)).first()
-    if found is None:
-        raise NotFound()
-    return found
+    return _one(VatRate.objects.all(), pk)
 
 
 def default_vat_rate() -> VatRate | None:
@@ -188,6 +182,14 @@ def _int(pk) -> int:
     if not 0 < value < 2**63:
         raise NotFound()
     return value
+
+
+def _one(qs: QuerySet[M], pk) -> M:
+    """The row of `qs` with this id, or NotFound (also for an id that is not a number)."""
+    found = qs.filter(pk=_int(pk)).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 # --- price lists ---------------------------------------------------------------------------------
@@ -246,10 +248,7 @@ def price_list_items(*, price_list: PriceList) -> QuerySet[PriceListItem]:
 
 
 def price_list_item_get(*, price_list: PriceList, pk) -> PriceListItem:
-    found = price_list_items(price_list=price_list).filter(pk=_int(pk)).first()
-    if found is None:
-        raise NotFound()
-    return found
+    return _one(price_list_items(price_list=price_list), pk)
 
 
 def product_prices(*, user, product: Product, on_date: dt.date | None = None) -> list[PriceListItem]:

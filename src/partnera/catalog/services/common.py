@@ -12,8 +12,9 @@ from django.db.models import F, Model
 from django.utils.translation import gettext as _
 
 from partnera.core import cleaning
-from partnera.core.audit import audit_record
+from partnera.core.audit import audit_record, diff, snapshot
 from partnera.core.errors import PermissionDenied, VersionConflict
+from partnera.core.models import AuditEntry
 from partnera.core.roles import Role
 from partnera.core.visibility import is_administrator
 
@@ -218,6 +219,17 @@ def save_versioned(obj, *, expected_version: int | None, fields: list[str]) -> N
     if model._default_manager.filter(pk=obj.pk, version=current).update(**values) != 1:
         raise VersionConflict()
     obj.version = current + 1
+
+
+def save_changes(actor, obj, before: dict, fields: list[str], *, expected_version: int | None,
+                 company_id: int | None = None) -> None:
+    """Store `fields` of a versioned row (see save_versioned) and audit what changed since
+    `before`."""
+    columns = {f.name: f.attname for f in type(obj)._meta.concrete_fields}
+    save_versioned(obj, expected_version=expected_version, fields=[columns[f] for f in fields])
+    changes = diff(before, snapshot(obj, fields))
+    if changes:
+        audit(actor, AuditEntry.Action.UPDATE, obj, changes, company_id=company_id)
 
 
 def audit(actor, action: str, obj, changes: dict, *, company_id: int | None = None) -> None:

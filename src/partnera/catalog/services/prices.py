@@ -110,13 +110,8 @@ def price_list_update(*, actor, price_list: PriceList, data: dict,
     common.check_dates(price_list, errors)
     if errors:
         raise ValidationFailed(fields=errors)
-    columns = {f.name: f.attname for f in PriceList._meta.concrete_fields}
-    common.save_versioned(price_list, expected_version=expected_version,
-                          fields=[columns[f] for f in PRICE_LIST_FIELDS])
-    changes = diff(before, snapshot(price_list, PRICE_LIST_FIELDS))
-    if changes:
-        common.audit(actor, AuditEntry.Action.UPDATE, price_list, changes,
-                     company_id=price_list.company_id)
+    common.save_changes(actor, price_list, before, PRICE_LIST_FIELDS,
+                        expected_version=expected_version, company_id=price_list.company_id)
     return price_list
 
 
@@ -343,12 +338,8 @@ def pricing_rule_update(*, actor, rule: PricingRule, data: dict,
     _check_rule(rule, errors)
     if errors:
         raise ValidationFailed(fields=errors)
-    columns = {f.name: f.attname for f in PricingRule._meta.concrete_fields}
-    common.save_versioned(rule, expected_version=expected_version,
-                          fields=[columns[f] for f in RULE_FIELDS])
-    changes = diff(before, snapshot(rule, RULE_FIELDS))
-    if changes:
-        common.audit(actor, AuditEntry.Action.UPDATE, rule, changes, company_id=rule.company_id)
+    common.save_changes(actor, rule, before, RULE_FIELDS, expected_version=expected_version,
+                        company_id=rule.company_id)
     return rule
 
 

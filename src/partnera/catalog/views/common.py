@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
@@ -56,6 +57,18 @@ def refusal(exc) -> str:
     """A refused write's reasons in one line (for a message above the page)."""
     problems = [m for msgs in exc.fields.values() for m in msgs]
     return " ".join(dict.fromkeys(problems)) if problems else exc.message
+
+
+def switch_active(request, set_active: Callable[..., object], *, on: str, off: str) -> None:
+    """Activate or deactivate as posted (`active` "1" or not, the `version` read), through
+    `set_active(active=…, expected_version=…)`; the outcome as a message, `on` or `off` when done."""
+    active = request.POST.get("active") == "1"
+    try:
+        set_active(active=active, expected_version=pk_or_none(request.POST.get("version")))
+    except (ValidationFailed, VersionConflict) as exc:
+        messages.error(request, refusal(exc))
+    else:
+        messages.success(request, on if active else off)
 
 
 def valid_on(row, day) -> bool:

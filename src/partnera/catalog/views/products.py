@@ -3,6 +3,8 @@ apply to it), create and edit forms, deactivate and bring back."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,12 +19,11 @@ from partnera.catalog.views.common import (
     catalog_writer,
     pk_or_none,
     reader,
-    refusal,
     save_form,
+    switch_active,
     valid_on,
 )
 from partnera.clients.views.common import partial_for
-from partnera.core.errors import ValidationFailed, VersionConflict
 
 PAGE_SIZE = 50
 
@@ -136,12 +137,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @catalog_writer
 def product_active(request: HttpRequest, pk: int) -> HttpResponse:
     product = selectors.product_get(user=request.user, pk=pk)
-    active = request.POST.get("active") == "1"
-    try:
-        services.product_set_active(actor=request.user, product=product, active=active,
-                                    expected_version=pk_or_none(request.POST.get("version")))
-    except (ValidationFailed, VersionConflict) as exc:
-        messages.error(request, refusal(exc))
-    else:
-        messages.success(request, _("Product activated.") if active else _("Product deactivated."))
+    switch_active(request, functools.partial(services.product_set_active, actor=request.user,
+                                             product=product),
+                  on=_("Product activated."), off=_("Product deactivated."))
     return redirect("catalog:product_detail", pk=product.pk)

@@ -3,6 +3,7 @@ kind), deactivate and bring back. A rule for a client the user cannot see answer
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -19,11 +20,11 @@ from partnera.catalog.views.common import (
     catalog_writer,
     pk_or_none,
     reader,
-    refusal,
     save_form,
+    switch_active,
     valid_on,
 )
-from partnera.core.errors import PermissionDenied, ValidationFailed, VersionConflict
+from partnera.core.errors import PermissionDenied
 
 MAX_RULES = 1000
 
@@ -130,12 +131,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @catalog_writer
 def rule_active(request: HttpRequest, pk: int) -> HttpResponse:
     rule = selectors.pricing_rule_get(user=request.user, pk=pk)
-    active = request.POST.get("active") == "1"
-    try:
-        services.pricing_rule_set_active(actor=request.user, rule=rule, active=active,
-                                         expected_version=pk_or_none(request.POST.get("version")))
-    except (ValidationFailed, VersionConflict) as exc:
-        messages.error(request, refusal(exc))
-    else:
-        messages.success(request, _("Rule activated.") if active else _("Rule deactivated."))
+    switch_active(request, functools.partial(services.pricing_rule_set_active, actor=request.user,
+                                             rule=rule),
+                  on=_("Rule activated."), off=_("Rule deactivated."))
     return redirect("catalog:rule_list")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from partnera.catalog import selectors, services
 from partnera.catalog.forms import PricingPolicyForm, VatRateForm
-from partnera.catalog.views.common import refusal, settings_writer
+from partnera.catalog.views.common import refusal, save_form, settings_writer
 from partnera.core.errors import ValidationFailed
 from partnera.core.web import add_errors_to_form
 
@@ -53,14 +53,11 @@ def pricing_settings(request: HttpRequest) -> HttpResponse:
 @settings_writer
 def vat_rate_create(request: HttpRequest) -> HttpResponse:
     form = VatRateForm(request.POST, prefix="vat")
-    if form.is_valid():
-        try:
-            rate = services.vat_rate_create(actor=request.user, data=form.service_data())
-        except ValidationFailed as exc:
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("VAT rate “%(name)s” added.") % {"name": rate.name})
-            return _back("#vat-rates")
+    saved = save_form(form, lambda: services.vat_rate_create(actor=request.user,
+                                                             data=form.service_data()))
+    if (rate := saved.result) is not None:
+        messages.success(request, _("VAT rate “%(name)s” added.") % {"name": rate.name})
+        return _back("#vat-rates")
     return render(request, "catalog/settings.html", _context(new_rate=form), status=400)
 
 
@@ -97,12 +94,8 @@ def vat_rate_update(request: HttpRequest, pk: int) -> HttpResponse:
 @settings_writer
 def policy_update(request: HttpRequest) -> HttpResponse:
     form = PricingPolicyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.pricing_policy_update(actor=request.user, data=form.service_data())
-        except ValidationFailed as exc:
-            add_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Pricing policy saved."))
-            return _back("#policy")
+    if save_form(form, lambda: services.pricing_policy_update(actor=request.user,
+                                                              data=form.service_data())).done:
+        messages.success(request, _("Pricing policy saved."))
+        return _back("#policy")
     return render(request, "catalog/settings.html", _context(policy_form=form), status=400)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from partnera.catalog import selectors, services
-from partnera.catalog.forms import CategoryForm, ProductLineForm
+from partnera.catalog.forms import CategoryForm, ProductLineForm, ServiceForm
 from partnera.catalog.views.common import catalog_writer, reader, refusal, save_form
 from partnera.core.errors import ValidationFailed
 
@@ -59,8 +58,9 @@ def _back(anchor: str) -> HttpResponse:
     return redirect(reverse("catalog:structure") + anchor)
 
 
-def _update(request: HttpRequest, make_form: Callable[[], Form], save: Callable[[dict], object], *,
-            anchor: str, page: Callable[[Form], dict]) -> HttpResponse:
+def _update(request: HttpRequest, make_form: Callable[[], ServiceForm],
+            save: Callable[[dict], object], *, anchor: str,
+            page: Callable[[ServiceForm], dict]) -> HttpResponse:
     """A line's or category's change: with `active` posted, deactivate or bring back (refused:
     the reason as a message); else the form from `make_form` (refused: the page from `page`
     with the form and its errors)."""

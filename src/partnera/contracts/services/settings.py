@@ -75,6 +75,25 @@ def _unique_name(model, obj, errors: dict) -> None:
         errors["name"] = [_("This name is already used.")]
 
 
+def _store(obj, errors: dict) -> None:
+    """Save a contract type or kind of document once no field is refused; a name another row
+    took meanwhile is refused as such."""
+    if errors:
+        raise ValidationFailed(fields=errors)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise ValidationFailed(fields={"name": [_("This name is already used.")]}) from None
+
+
+def _audit(actor, action: str, obj, before: dict, fields: list[str]) -> None:
+    """The audit entry of a save: always for a new row, for a changed one only when it changed."""
+    changes = diff(before, snapshot(obj, fields))
+    if changes or action == AuditEntry.Action.CREATE:
+        audit_record(actor=actor, action=action, obj=obj, changes=changes)
+
+
 def _save_type(actor, contract_type: ContractType, data: dict, action: str) -> ContractType:
     with restored_on_error(contract_type):
         return _save_type_checked(actor, contract_type, data, action)
@@ -94,18 +113,10 @@ def _save_type_checked(actor, contract_type: ContractType, data: dict, action: s
         problems = template_problems(contract_type.template)
         if problems:
             errors["template"] = problems
-    if errors:
-        raise ValidationFailed(fields=errors)
-    try:
-        with transaction.atomic():
-            contract_type.save()
-    except IntegrityError:
-        raise ValidationFailed(fields={"name": [_("This name is already used.")]}) from None
+    _store(contract_type, errors)
     if required is not None:
         contract_type.required_documents.set(required)
-    changes = diff(before, snapshot(contract_type, [*TYPE_FIELDS, "required_documents"]))
-    if changes or action == AuditEntry.Action.CREATE:
-        audit_record(actor=actor, action=action, obj=contract_type, changes=changes)
+    _audit(actor, action, contract_type, before, [*TYPE_FIELDS, "required_documents"])
     return contract_type
 
 
@@ -130,16 +141,8 @@ def _save_kind_checked(actor, kind: DocumentKind, data: dict, action: str) -> Do
     before = snapshot(kind, KIND_FIELDS)
     errors = cleaning.clean_into(kind, data, KIND_FIELDS, KIND_CLEANERS)
     _unique_name(DocumentKind, kind, errors)
-    if errors:
-        raise ValidationFailed(fields=errors)
-    try:
-        with transaction.atomic():
-            kind.save()
-    except IntegrityError:
-        raise ValidationFailed(fields={"name": [_("This name is already used.")]}) from None
-    changes = diff(before, snapshot(kind, KIND_FIELDS))
-    if changes or action == AuditEntry.Action.CREATE:
-        audit_record(actor=actor, action=action, obj=kind, changes=changes)
+    _store(kind, errors)
+    _audit(actor, action, kind, before, KIND_FIELDS)
     return kind
 
 

@@ -320,6 +320,15 @@ def _form_page(request: HttpRequest, *, form: OfferForm, rows: list[LineRow], de
     }, status=status)
 
 
+def _more_rows(request: HttpRequest, form: OfferForm, rows: list[LineRow], *, deal: Deal,
+               offer: Offer | None) -> HttpResponse:
+    """The form again as typed, with blank rows added and no errors shown yet."""
+    form.is_valid()
+    form.errors.clear()
+    return _form_page(request, form=form, rows=with_blank_rows(rows), deal=deal, offer=offer,
+                      line_errors=[], status=200)
+
+
 @dataclass
 class Saved:
     result: object = None
@@ -365,10 +374,7 @@ def offer_create(request: HttpRequest, deal_pk: int) -> HttpResponse:
         form = OfferForm(request.POST, contacts=contacts)
         rows = rows_from_post(request.POST)
         if "more_rows" in request.POST:
-            form.is_valid()
-            form.errors.clear()
-            return _form_page(request, form=form, rows=with_blank_rows(rows), deal=deal, offer=None,
-                              line_errors=[], status=200)
+            return _more_rows(request, form, rows, deal=deal, offer=None)
 
         def save(data, requests):
             return services.offer_create(actor=user, deal=deal, data=data, lines=requests)
@@ -403,10 +409,7 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = OfferForm(request.POST, contacts=contacts)
         rows = rows_from_post(request.POST)
         if "more_rows" in request.POST:
-            form.is_valid()
-            form.errors.clear()
-            return _form_page(request, form=form, rows=with_blank_rows(rows), deal=offer.deal,
-                              offer=offer, line_errors=[], status=200)
+            return _more_rows(request, form, rows, deal=offer.deal, offer=offer)
 
         def save(data, requests):
             # Header and lines together: a refused line leaves the header unchanged too.

@@ -207,3 +207,18 @@ def test_the_panel_is_left_out_without_orders(manager, make_user):
     assert company_performance_panel(user=manager, record=quiet) is None
     marketing = make_user(Role.MARKETING)
     assert company_performance_panel(user=marketing, record=quiet) is None
+
+
+def test_the_date_boxes_show_the_period_the_figures_are_for(logged_in, manager):
+    # Given no period asked for, or only its start
+    client = logged_in(manager)
+    today = today_of(manager)
+    html = client.get("/orders/performance/").content.decode()
+    # Then the boxes hold the default 90 days, ending today
+    start = today - dt.timedelta(days=89)
+    assert f'name="start" value="{start.isoformat()}"' in html
+    assert f'name="end" value="{today.isoformat()}"' in html
+    # And a start alone is completed up to today
+    html = client.get("/orders/performance/", {"start": "2026-01-01"}).content.decode()
+    assert 'name="start" value="2026-01-01"' in html
+    assert f'name="end" value="{max(today, dt.date(2026, 1, 1)).isoformat()}"' in html

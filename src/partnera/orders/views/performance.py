@@ -80,6 +80,13 @@ def order_performance(request: AuthenticatedHttpRequest) -> HttpResponse:
         add_errors_to_form(form, exc)
         return render(request, "orders/performance.html", context, status=400)
     figures = perf.performance(user=user, filters=filters, params=params)
+    if not (request.GET.get("start") and request.GET.get("end")):
+        # Show the period the figures are for in the date boxes (the default, or the end or
+        # start filled in), so the next change starts from it.
+        data = {**request.GET.dict(), "start": filters.start.isoformat(), "end": filters.end.isoformat()}
+        form = PerformanceFilterForm(data, teams=all_teams(), users=active_users())
+        form.is_valid()
+        context["form"] = form
     context.update({
         "filters": filters, "params": params, "figures": figures, "late": _late(user, filters),
         "export_query": request.GET.urlencode(),

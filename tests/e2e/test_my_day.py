@@ -94,7 +94,9 @@ def test_account_manager_opens_my_day_and_the_head_sees_the_team(
     expect(silent).to_contain_text("Бета Логистик ЕООД")
     expect(silent).not_to_contain_text("Алфа Трейд ООД")
     # … and the summary counts each panel
-    expect(page.locator(".myday-summary .myday-chip")).to_have_count(5)
+    # (the orders and contracts panels count too: nothing late, nothing due, nothing to renew)
+    expect(page.locator(".myday-summary .myday-chip")).to_have_count(8)
+    expect(page.locator(".chip-orderslate .myday-chip-n")).to_have_text("0")
     expect(page.locator(".chip-activitiesagenda .myday-chip-n")).to_have_text("3")
     expect(page.locator(".segmented")).to_have_count(0)  # no team view for a manager
     screenshot("my-day-01-account-manager")

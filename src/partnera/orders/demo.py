@@ -53,6 +53,9 @@ class OrderDemo:
         self.owners: Counter = Counter()  # clients with orders per owner
         self.late: Counter = Counter()  # open late orders per owner
         self.clients = 0
+        # The rare outcomes come first (then as they fall), so every run, whatever the day,
+        # shows each state at least once.
+        self.rare = ["cancelled", "short", "partial", "late"]
 
     def batch(self, companies: list[dict[str, Any]], in_force: list) -> None:
         ctx = self.ctx
@@ -146,6 +149,8 @@ class OrderDemo:
         if recent and self.late[owner.pk] < LATE_PER_OWNER:
             return "open_late"
         outcome = ctx.rng.choices(list(OUTCOMES), weights=list(OUTCOMES.values()))[0]
+        if self.rare and not recent:
+            outcome = self.rare.pop(0)
         if outcome == "open_late" and not recent:
             outcome = "otif"
         return outcome

@@ -105,6 +105,27 @@ def test_search_and_filters_narrow_the_list(logged_in, manager):
     assert row_names(client.get(LIST, {"owner": manager.pk, "q": "гама"}).content.decode()) == ["Гама"]
 
 
+def test_filter_checkboxes_keep_the_chosen_values_and_labels_follow_the_language(logged_in,
+                                                                                  manager):
+    """The filter bar writes its checkboxes itself and the rows' labels come from a cache built
+    once per field: both must still be right for each request's choices and language."""
+    CompanyFactory(legal_name="Алфа", owner=manager, stage=Stage.PROSPECT, tier=Tier.KEY_ACCOUNT)
+    client = logged_in(manager)
+
+    html = client.get(LIST, {"stage": ["prospect", "lost"]}).content.decode()
+    stages = dict(re.findall(r'<input type="checkbox" name="stage" value="(\w+)" '
+                             r'id="id_stage_\d+"( checked)?>', html))
+    assert set(stages) == set(Stage.values)
+    assert {value for value, checked in stages.items() if checked} == {"prospect", "lost"}
+    assert '<span class="badge badge-prospect">Prospect</span>' in html
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "bg"
+    html = client.get(LIST).content.decode()
+    assert '<span class="badge badge-prospect">Потенциален клиент</span>' in html
+    assert 'name="tier" value="key_account" id="id_tier_2"> <span>Ключов клиент</span>' in html
+    assert "checked" not in html.split('id="company-filter-extra"')[1].split("</form>")[0]
+
+
 def test_unknown_filter_values_are_ignored_not_an_error(logged_in, manager):
     CompanyFactory(legal_name="Алфа", owner=manager)
 

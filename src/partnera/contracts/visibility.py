@@ -27,10 +27,9 @@ from django.db.models import Q
 from partnera.contracts.models import Contract, Obligation
 from partnera.core.models import RecordShare
 from partnera.core.roles import DepartmentKind, Role
-from partnera.core.visibility import NOTHING, scope_for, visible_branches, visible_q
+from partnera.core.visibility import LIVE_COMPANY, NOTHING, below_company_branches, grants_q, scope_for
 
 RECORD_TYPE = "contracts.contract"
-LIVE_COMPANY = Q(company__deleted_at__isnull=True)
 
 
 def department_rule(user, root: str, record_type: str) -> Q:
@@ -49,24 +48,12 @@ def _responsible_q(user_id: int) -> Q:
 
 def contract_visible_branches(user) -> list[Q] | None:
     """The grants of the contract rule, each walkable through its own index (None: all)."""
-    branches = visible_branches(user, record_type=RECORD_TYPE)
-    if branches is None:
-        return None
-    scope = scope_for(user)
-    if scope.user_id is None:
-        return []
-    return [*branches, Q(company__owner_id=scope.user_id), _responsible_q(scope.user_id)]
+    return below_company_branches(user, record_type=RECORD_TYPE, extra=_responsible_q)
 
 
 def contract_rule_q(user) -> Q:
     """The rule alone, whether or not the contract's company is in the trash."""
-    scope = scope_for(user)
-    if scope.user_id is None:
-        return NOTHING
-    if scope.sees_all:
-        return Q()
-    return (visible_q(user, record_type=RECORD_TYPE) | Q(company__owner_id=scope.user_id)
-            | _responsible_q(scope.user_id))
+    return grants_q(contract_visible_branches(user))
 
 
 def contract_visible_q(user) -> Q:

@@ -119,12 +119,38 @@ def visible_branches(user, *, root: str = "", record_type: str = "clients.compan
 
 def visible_q(user, *, root: str = "", record_type: str = "clients.company") -> Q:
     """Q that keeps the rows of a model the user may see. `root` leads to the owned record."""
-    branches = visible_branches(user, root=root, record_type=record_type)
+    return grants_q(visible_branches(user, root=root, record_type=record_type))
+
+
+def grants_q(branches: list[Q] | None) -> Q:
+    """One Q for a rule given as its branches: every row (None), no row (NOTHING) or any grant."""
     if branches is None:
         return Q()
     if not branches:
         return NOTHING
     return functools.reduce(operator.or_, branches)
+
+
+# Deals, contracts and orders live below a company: they go to the trash and come back with it.
+LIVE_COMPANY = Q(company__deleted_at__isnull=True)
+
+
+def below_company_branches(user, *, record_type: str,
+                           extra: Callable[[int], Q] | None = None) -> list[Q] | None:
+    """The grants on a record that lives below a company (deal, contract, order): the rule on its
+    own owner and team (shares and department rules included), the company's owner (the account
+    manager follows every such record of their client) and the domain's `extra(user_id)` grant.
+
+    One place, so the three domains cannot drift apart; each grant stays its own branch so that
+    lists walk it through its own index. None: the user sees every record (LIVE_COMPANY aside)."""
+    branches = visible_branches(user, record_type=record_type)
+    user_id = scope_for(user).user_id
+    if branches is None or user_id is None:
+        return branches
+    branches.append(Q(company__owner_id=user_id))
+    if extra is not None:
+        branches.append(extra(user_id))
+    return branches
 
 
 def can_see_confidential(user) -> bool:

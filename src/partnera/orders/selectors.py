@@ -19,11 +19,10 @@ from django.utils import timezone
 
 from partnera.core.pagination import Page, bounded_count, keyset_page
 from partnera.core.records import get_visible
-from partnera.core.visibility import NOTHING, scope_for, visible_branches, visible_q
+from partnera.core.visibility import LIVE_COMPANY, NOTHING, below_company_branches, grants_q
 from partnera.orders.models import OPEN_STATUSES, Delivery, Order, OrderLine
 
 RECORD_TYPE = "orders.order"
-LIVE_COMPANY = Q(company__deleted_at__isnull=True)
 
 
 # --- the rule ------------------------------------------------------------------------------------
@@ -45,12 +44,7 @@ def department_orders_rule(user, root: str, record_type: str) -> Q:
 
 def order_rule_q(user) -> Q:
     """The rule alone (whether or not the order's company is in the trash)."""
-    scope = scope_for(user)
-    if scope.user_id is None:
-        return NOTHING
-    if scope.sees_all:
-        return Q()
-    return visible_q(user, record_type=RECORD_TYPE) | Q(company__owner_id=scope.user_id)
+    return grants_q(order_visible_branches(user))
 
 
 def order_visible_q(user) -> Q:
@@ -61,13 +55,7 @@ def order_visible_q(user) -> Q:
 
 def order_visible_branches(user) -> list[Q] | None:
     """The rule's separate grants (for keyset pages walking each grant's own index)."""
-    branches = visible_branches(user, record_type=RECORD_TYPE)
-    if branches is None:
-        return None
-    scope = scope_for(user)
-    if scope.user_id is None:
-        return []
-    return [*branches, Q(company__owner_id=scope.user_id)]
+    return below_company_branches(user, record_type=RECORD_TYPE)
 
 
 def order_queryset(*, user) -> QuerySet[Order]:

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 
 from partnera.core.money import round_cents
 from partnera.core.pagination import Page, bounded_count, keyset_page
-from partnera.core.visibility import scope_for, visible_branches
+from partnera.core.visibility import below_company_branches
 from partnera.sales.models import Deal, StageOutcome
 
 # sort key -> (field, descending). Keyset pages need a field that is never null.
@@ -72,13 +72,7 @@ def contains_q(field_name: str, value: str) -> Q:
 def deal_visible_branches(user) -> list[Q] | None:
     """The grants of the deal visibility rule, each walkable through its own index. They narrow
     `deal_list`, which already keeps only deals of live companies (selectors.deal_visible_q)."""
-    branches = visible_branches(user, record_type="sales.deal")
-    if branches is None:
-        return None
-    scope = scope_for(user)
-    if scope.user_id is None:
-        return []
-    return [*branches, Q(company__owner_id=scope.user_id)]
+    return below_company_branches(user, record_type="sales.deal")
 
 
 def deal_filter(qs: QuerySet[Deal], f: DealFilters) -> QuerySet[Deal]:

@@ -10,24 +10,24 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from partnera.core.records import get_visible
-from partnera.core.visibility import NOTHING, scope_for, visible_q
+from partnera.core.visibility import (
+    LIVE_COMPANY,
+    NOTHING,
+    below_company_branches,
+    grants_q,
+    visible_q,
+)
 from partnera.sales.models import Deal, Lead, Pipeline, Reason, Stage, StageOutcome
 
 # A deal lives below its company: while the company is in the trash, its deals are gone with it
 # (from every list, the board, totals, reports, "My day", the API and the deal page) and come
-# back when the company is restored. One join to the company table.
-LIVE_COMPANY = Q(company__deleted_at__isnull=True)
+# back when the company is restored (core.visibility.LIVE_COMPANY). One join to the company table.
 
 
 def deal_rule_q(user) -> Q:
     """The visibility rule alone (whether or not the deal's company is in the trash): for the
     services that explain why a deal below a deleted company cannot be restored."""
-    scope = scope_for(user)
-    if scope.user_id is None:
-        return NOTHING
-    if scope.sees_all:
-        return Q()
-    return visible_q(user, record_type="sales.deal") | Q(company__owner_id=scope.user_id)
+    return grants_q(below_company_branches(user, record_type="sales.deal"))
 
 
 def deal_visible_q(user) -> Q:

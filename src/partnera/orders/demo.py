@@ -9,7 +9,10 @@ exactly what the services keep; the services date their work today, and the demo
 back to when it happened (clients.demo.happened_at). Most orders came on time and in full, some
 late, some in two deliveries, a few were cancelled or closed short, and the recent ones are still
 open — a few of them already late, so that the account managers' and logistics' "My day" shows
-them and the OTIF and repeat-order figures look like a real business's.
+them and the OTIF and repeat-order figures look like a real business's. Whatever the day of the
+run, every account manager with a client of two days or more gets one open late order: the first
+of their orders due in the last month, else one more order of such a client, due just before
+today.
 
 Everything is made one record at a time by the services, so each run makes at most a bounded
 number of them (the quotas below), whatever `--companies` says: a million companies get the same
@@ -19,6 +22,7 @@ writer's.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from collections import Counter
@@ -37,6 +41,7 @@ HISTORY_DAYS = 270  # nine months of orders
 ORDER_CLIENTS = 22  # clients with orders per run (beside those with a demo contract)
 CLIENTS_PER_OWNER = 3
 LATE_PER_OWNER = 1  # an open late order each account manager gets first ("My day")
+LATE_DAYS = 30  # how far back that late order's promised date may be
 LEADS = (3, 5, 5, 7, 7, 10, 14)  # days from receiving an order to the date asked for
 # What became of an order already due, by weight.
 OUTCOMES = {"otif": 84, "late": 5, "partial": 5, "short": 2, "cancelled": 3, "open_late": 1}
@@ -99,6 +104,13 @@ class OrderDemo:
                             from_offer=item is not None and number == 0)
             except DomainError:
                 continue
+        if self.late[owner.pk] < LATE_PER_OWNER and span >= 2:
+            # None of their orders so far fell due in the last month: one more, due before today.
+            received = ctx.today - dt.timedelta(days=rng.randint(2, min(span, LATE_DAYS)))
+            lead = min(rng.choice(LEADS), (ctx.today - received).days - 1)
+            with contextlib.suppress(DomainError):
+                self._order(company, owner, item, received, favourites, from_offer=False,
+                            lead=lead)
 
     def _lines(self, favourites: list, requested: dt.date) -> list[dict[str, Any]]:
         rng = self.ctx.rng
@@ -112,9 +124,9 @@ class OrderDemo:
         return lines
 
     def _order(self, company: dict[str, Any], owner: User, item, received: dt.date,
-               favourites: list, *, from_offer: bool) -> None:
+               favourites: list, *, from_offer: bool, lead: int | None = None) -> None:
         ctx, rng = self.ctx, self.ctx.rng
-        requested = received + dt.timedelta(days=rng.choice(LEADS))
+        requested = received + dt.timedelta(days=lead if lead is not None else rng.choice(LEADS))
         data: dict[str, Any] = {"company": company["id"], "received_on": received,
                                 "requested_date": requested, "note": rng.choice(NOTES),
                                 "client_reference": f"PO-{rng.randint(1000, 99999)}"}
@@ -145,7 +157,7 @@ class OrderDemo:
         ctx = self.ctx
         if requested >= ctx.today:
             return "open"
-        recent = requested >= ctx.today - dt.timedelta(days=30)
+        recent = requested >= ctx.today - dt.timedelta(days=LATE_DAYS)
         if recent and self.late[owner.pk] < LATE_PER_OWNER:
             return "open_late"
         outcome = ctx.rng.choices(list(OUTCOMES), weights=list(OUTCOMES.values()))[0]

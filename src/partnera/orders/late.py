@@ -7,10 +7,14 @@ user's own day on the pages.
 
 Once an order becomes late, its account manager and the active members of the departments the
 order names (logistics ships it, finance invoices it) get one notification each, and the order
-records when (`Order.late_alerted_at`): one alert per order, however often the check runs.
+records when (`Order.late_alerted_at`): one alert per lateness episode, however often the check
+runs. An episode ends when a write of the order services makes the order no longer late — its
+overdue lines promised later (`order_set_lines`) or delivered (`delivery_record`): that write
+clears `late_alerted_at` (`rearm`), so the order alerts again if it becomes late again.
 The check runs as the job `alert_late_orders_task` (orders.tasks): each order's own check is
-enqueued for the end of its earliest open promised day (`schedule_late_check`), and
-`partnera orders alert-late` checks every open order (from cron, say, once a night).
+enqueued for the end of its earliest open promised day (`schedule_late_check`, after every write
+that can change whether or when the order is late), and `partnera orders alert-late` checks every
+open order (from cron, say, once a night).
 """
 
 from __future__ import annotations
@@ -116,8 +120,35 @@ def alert_order(order_id: int, *, today: dt.date, now: dt.datetime) -> str:
         for user in recipients(order):
             title, body = _message(order, user, late["since"], late["n"])
             notify(user=user, kind=NOTIFICATION_KIND, title=title, body=body,
-                   url=order_url(order.pk), key=f"order-late:{order.pk}")
+                   url=order_url(order.pk), key=alert_key(order.pk, now))
     return "alerted"
+
+
+def alert_key(order_id: int, alerted_at: dt.datetime) -> str:
+    """The notifications' key of one lateness episode of an order (the moment it was alerted):
+    a retried job writes them once, and a later episode writes its own."""
+    return f"order-late:{order_id}:{alerted_at.isoformat()}"
+
+
+def is_late(order: Order, today: dt.date | None = None) -> bool:
+    """Whether the order is late on the installation's day: open (its status as it stands in
+    memory, so a service may ask before saving it) with a stored line past its promised date and
+    not complete."""
+    return order.status in OPEN_STATUSES and OrderLine.objects.filter(
+        late_lines_q(today or installation_today()), order_id=order.pk).exists()
+
+
+def rearm(order: Order) -> dict[str, list]:
+    """Inside a service's write, after it changed the order's lines (their promised dates, their
+    deliveries): an alerted order that is no longer late ends its lateness episode —
+    `late_alerted_at` is cleared on the instance, for the service to save with the rest of its
+    write. Returns the audit change ({} when nothing changed). The order's row must be locked
+    (`late_alerted_at` read under that lock)."""
+    if order.late_alerted_at is None or is_late(order):
+        return {}
+    before = order.late_alerted_at
+    order.late_alerted_at = None
+    return {"late_alerted_at": [before.isoformat(), None]}
 
 
 def first_open_promise(order_id: int) -> dt.date | None:

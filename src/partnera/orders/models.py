@@ -75,7 +75,8 @@ class Order(BusinessRecord):
     # Why a partly delivered order was closed without the rest (it then counts as not in full).
     close_reason = models.TextField(_("reason for closing short"), max_length=2000, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    # Set once the owner and departments were alerted that the order is late (one alert per order).
+    # Set once the owner and departments were alerted that the order is late: one alert per
+    # lateness episode (a write that makes the order no longer late clears it, orders.late.rearm).
     late_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

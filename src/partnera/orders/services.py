@@ -36,7 +36,16 @@ from partnera.core.roles import DepartmentKind
 from partnera.core.sequences import yearly_reference
 from partnera.core.visibility import can_assign, visible_q
 from partnera.orders import permissions
-from partnera.orders.models import Delivery, DeliveryLine, Order, OrderChannel, OrderLine, OrderStatus
+from partnera.orders.late import rearm
+from partnera.orders.models import (
+    OPEN_STATUSES,
+    Delivery,
+    DeliveryLine,
+    Order,
+    OrderChannel,
+    OrderLine,
+    OrderStatus,
+)
 from partnera.orders.selectors import order_visible_q
 from partnera.orders.services_lines import (
     LineContext,
@@ -201,14 +210,16 @@ def _require_manage(actor, order: Order) -> None:
 
 
 def _lock(order: Order, expected_version: int | None = None) -> None:
-    """Lock the order's row and refresh what a concurrent writer may have changed."""
+    """Lock the order's row and refresh what a concurrent writer may have changed (the late
+    alert job included: it marks the order alerted under the same lock)."""
     row = (Order.all_objects.select_for_update().filter(pk=order.pk)
-           .values("status", "version", "deleted_at").first())
+           .values("status", "version", "deleted_at", "late_alerted_at").first())
     if row is None or row["deleted_at"] is not None:
         raise NotFound()
     if expected_version is not None and row["version"] != expected_version:
         raise VersionConflict()
     order.status, order.version = row["status"], row["version"]
+    order.late_alerted_at = row["late_alerted_at"]
 
 
 def _audit(actor, action: str, order: Order, changes: dict, **kwargs) -> None:
@@ -371,7 +382,8 @@ def order_set_lines(*, actor, order: Order, lines: Sequence[dict],
                     expected_version: int | None) -> Order:
     """Replace the order's lines, priced again as of the day it was received (offer lines at the
     offer's prices). Only while the order is received: once confirmed, what was promised stays.
-    The late check is scheduled again for the new promised days."""
+    The late check is scheduled again for the new promised days; an order alerted as late that
+    the new lines make no longer late (promised later) may alert again (orders.late.rearm)."""
     _require_manage(actor, order)
     _lock(order, expected_version)
     if order.status != OrderStatus.RECEIVED:
@@ -385,12 +397,15 @@ def order_set_lines(*, actor, order: Order, lines: Sequence[dict],
         line.order = order
     OrderLine.objects.bulk_create(built)
     _save_totals(order, built)
+    rearmed = rearm(order)
     bump_version(order, expected_version=None,
-                 fields=["net_total", "vat_total", "gross_total", "net_total_eur"])
+                 fields=["net_total", "vat_total", "gross_total", "net_total_eur",
+                         *rearmed])
     changes = diff(before, snapshot(order, ["net_total", "vat_total", "gross_total"]))
     after_lines = lines_summary(built)
     if after_lines != before_lines:
         changes["lines"] = [before_lines, after_lines]
+    changes.update(rearmed)
     if changes:
         _audit(actor, AuditEntry.Action.UPDATE, order, changes)
     schedule_late_check(order)
@@ -412,12 +427,15 @@ def _move(actor, order: Order, target: str, allowed: Sequence[str], expected_ver
         setattr(order, name, value)
     bump_version(order, expected_version=None, fields=["status", *fields])
     _audit(actor, AuditEntry.Action.UPDATE, order, diff(before, snapshot(order, AUDITED_FIELDS)))
+    if target in OPEN_STATUSES:
+        schedule_late_check(order)
     return order
 
 
 @transaction.atomic
 def order_confirm(*, actor, order: Order, expected_version: int | None = None) -> Order:
-    """Received → confirmed: the lines and their promised dates are agreed with the client."""
+    """Received → confirmed: the lines and their promised dates are agreed with the client (the
+    late check is scheduled for them once committed)."""
     _require_manage(actor, order)
     return _move(actor, order, OrderStatus.CONFIRMED, [OrderStatus.RECEIVED], expected_version,
                  _("Only a received order can be confirmed (this one is “%(status)s”)."))
@@ -557,7 +575,9 @@ def delivery_record(*, actor, order: Order, delivered_on: Any, lines: Sequence[t
 
     Quantities are more than zero and at most what remains of each line; the day is not in the
     future and not before the order was received. The lines' delivered quantities and completion
-    dates follow, and the order becomes partly delivered or delivered."""
+    dates follow, and the order becomes partly delivered or delivered. An order alerted as late
+    that the delivery makes no longer late may alert again (orders.late.rearm): its late check is
+    scheduled for the promised days of the lines still open."""
     _require_visible(actor, order)
     if not permissions.may_fulfil(actor, order):
         raise PermissionDenied()
@@ -597,7 +617,8 @@ def delivery_record(*, actor, order: Order, delivered_on: Any, lines: Sequence[t
         [DeliveryLine(delivery=delivery, order_line=line, quantity=q) for line, q in picked])
     status_before = order.status
     order.status = _recompute(order)
-    bump_version(order, expected_version=None, fields=["status"])
+    rearmed = rearm(order)
+    bump_version(order, expected_version=None, fields=["status", *rearmed])
     changes: dict[str, Any] = {
         "delivery": [None, delivery.pk],
         "delivered_on": [None, day.isoformat()],
@@ -606,7 +627,10 @@ def delivery_record(*, actor, order: Order, delivered_on: Any, lines: Sequence[t
     }
     if status_before != order.status:
         changes["status"] = [status_before, order.status]
+    changes.update(rearmed)
     _audit_delivery(actor, AuditEntry.Action.CREATE, order, delivery, changes)
+    if rearmed:  # the alerted order's checks had stopped: check its lines still open
+        schedule_late_check(order)
     return delivery
 
 
@@ -623,7 +647,8 @@ def _audit_delivery(actor, action: str, order: Order, delivery: Delivery, change
 @transaction.atomic
 def delivery_delete(*, actor, order: Order, delivery: Delivery) -> Order:
     """Remove a delivery recorded by mistake: the lines and the order's status are computed again
-    from the remaining deliveries. Not on a closed or cancelled order."""
+    from the remaining deliveries. Not on a closed or cancelled order. A line it re-opens may be
+    past its promised date already: the late check is scheduled once committed (at once then)."""
     _require_visible(actor, order)
     if not permissions.may_fulfil(actor, order):
         raise PermissionDenied()
@@ -648,6 +673,7 @@ def delivery_delete(*, actor, order: Order, delivery: Delivery) -> Order:
     if status_before != order.status:
         changes["status"] = [status_before, order.status]
     _audit_delivery(actor, AuditEntry.Action.DELETE, order, delivery, changes)
+    schedule_late_check(order)
     return order
 
 

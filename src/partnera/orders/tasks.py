@@ -16,7 +16,8 @@ logger = logging.getLogger("partnera.orders")
 
 @task()
 def alert_late_orders_task(order_ids: list[int] | None = None) -> dict[str, int]:
-    """Alert the account manager and the departments of each late order, once per order.
+    """Alert the account manager and the departments of each late order, once per lateness
+    episode (orders.late).
 
     `order_ids`: check those orders (an order not late yet is checked again at the end of its
     next promised day); None: every open order (the nightly sweep). Safe to run twice or late:
@@ -48,10 +49,11 @@ def enqueue_late_check(order_id: int, day: dt.date | None) -> None:
 
 
 def schedule_late_check(order) -> None:
-    """After an order's lines were written (order_create, order_set_lines …): check it at the end
-    of its earliest promised day of a line not yet complete. Enqueued once the transaction
-    commits — at once when that day has passed already; nothing when every line is complete or
-    the order is not open (or was alerted already)."""
+    """After a write that can change whether or when an order is late (order_create,
+    order_set_lines, a move into an open status, a delivery that re-armed the alert, a deleted
+    delivery): check it at the end of its earliest promised day of a line not yet complete.
+    Enqueued once the transaction commits — at once when that day has passed already; nothing
+    when every line is complete or the order is not open (or was alerted already)."""
     from partnera.orders.late import first_open_promise, installation_today
 
     order_id = order.pk

@@ -1,7 +1,8 @@
 """Late or incomplete orders: the "My day" panel (the user's, a department's, a head's team) and the
-one alert per order to its account manager and departments — by the job, run twice, through the
-real `partnera worker`, scheduled at the end of the promised day, and by `partnera orders
-alert-late`."""
+one alert per lateness episode to its account manager and departments — by the job, run twice,
+through the real `partnera worker`, scheduled at the end of the promised day (and again by the
+services whose writes change whether or when the order is late), re-armed by the writes that end
+the episode, and by `partnera orders alert-late`."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from django_tasks_db.models import DBTaskResult
 
 from partnera.clients.tests.factories import CompanyFactory
 from partnera.core.home import home_view
-from partnera.core.models import Notification
+from partnera.core.models import AuditEntry, Notification
 from partnera.core.roles import DepartmentKind, Role
-from partnera.orders import late, myday
+from partnera.orders import late, myday, services
 from partnera.orders.models import Order, OrderStatus
 from partnera.orders.tasks import alert_late_orders_task, end_of_day, schedule_late_check
+from partnera.orders.tests.builders import client_of, line, order_for, products
 from partnera.orders.tests.factories import OrderFactory, OrderLineFactory
 from partnera.people.services import token_create
 from partnera.people.tests.factories import DepartmentFactory, TeamFactory
@@ -150,12 +152,15 @@ def test_the_owner_and_the_departments_active_members_are_alerted_once(manager, 
     again = alert_late_orders_task.call([order.pk])
     sweep = alert_late_orders_task.call()
 
-    # Then the manager and the active logistics member got one notification each
+    # Then the manager and the active logistics member got one notification each, keyed by the
+    # order's lateness episode (the moment it was alerted)
     assert first == {"alerted": 1} and again == {"already_alerted": 1} and sweep == {}
+    order.refresh_from_db()
+    key = f"order-late:{order.pk}:{order.late_alerted_at.isoformat()}"
     notes = Notification.objects.order_by("user_id")
     assert [(n.user, n.kind, n.key, n.url) for n in notes] == sorted(
-        [(manager, "order_late", f"order-late:{order.pk}", f"/orders/{order.pk}/"),
-         (shipper, "order_late", f"order-late:{order.pk}", f"/orders/{order.pk}/")],
+        [(manager, "order_late", key, f"/orders/{order.pk}/"),
+         (shipper, "order_late", key, f"/orders/{order.pk}/")],
         key=lambda t: t[0].pk)
     mine = notes.get(user=manager)
     assert mine.title == "Order ПР-2026-00042 is late"
@@ -232,6 +237,188 @@ def test_a_check_that_finds_the_order_on_time_waits_for_its_next_promise(manager
     assert alert_late_orders_task.call([order.pk]) == {"not_late": 1, "rescheduled": 1}
     # Then the next check waits for the end of the second line's day
     assert DBTaskResult.objects.get().run_after == end_of_day(days(5))
+
+
+# --- one alert per lateness episode: the writes that end it, and the checks they schedule --------
+
+@pytest.fixture
+def shipper(make_user, logistics):
+    return make_user(Role.DEPARTMENT, department=logistics)
+
+
+def taken(manager, logistics, *promised: dt.date):
+    """An order of the manager for logistics, taken through the services ten days ago, one line
+    per promised day; with its products."""
+    items = products(*["10.00"] * len(promised))
+    order = order_for(manager, client_of(manager),
+                      [line(p, "10", promised=day) for p, day in zip(items, promised, strict=True)],
+                      received_on=days(-10), departments=[logistics.pk])
+    return order, items
+
+
+def job_ids() -> set:
+    return set(DBTaskResult.objects.values_list("pk", flat=True))
+
+
+def new_jobs(known: set) -> list[DBTaskResult]:
+    return list(DBTaskResult.objects.exclude(pk__in=known).order_by("enqueued_at"))
+
+
+def alerts(order) -> list[tuple[str, str]]:
+    """(recipient, key) of the order's late alerts, oldest first."""
+    return [(n.user.username, n.key) for n in Notification.objects.filter(
+        kind="order_late", url=f"/orders/{order.pk}/").select_related("user").order_by("pk")]
+
+
+def last_change(order) -> dict:
+    return AuditEntry.objects.filter(object_id=str(order.pk)).latest("pk").changes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_alerted_order_promised_later_is_re_armed_and_alerts_again_when_late_again(
+        manager, logistics, shipper):
+    # Given an order alerted as late: its line was due two days ago
+    order, (product,) = taken(manager, logistics, days(-2))
+    assert alert_late_orders_task.call([order.pk]) == {"alerted": 1}
+    order.refresh_from_db()
+    first = order.late_alerted_at
+    first_key = f"order-late:{order.pk}:{first.isoformat()}"
+    assert alerts(order) == [("manager", first_key), (shipper.username, first_key)]
+    known = job_ids()
+
+    # When the client agrees to a later date: the line is now due in three days
+    services.order_set_lines(actor=manager, order=order, expected_version=order.version,
+                             lines=[line(product, "10", promised=days(3))])
+
+    # Then the order is re-armed in the same audited write, and checked at the end of that day
+    order.refresh_from_db()
+    assert order.late_alerted_at is None
+    assert last_change(order)["late_alerted_at"] == [first.isoformat(), None]
+    [job] = new_jobs(known)
+    assert job.args_kwargs["args"] == [[order.pk]] and job.run_after == end_of_day(days(3))
+    assert len(alerts(order)) == 2
+
+    # When that check runs at its time and the line is still not delivered
+    outcome = late.alert_late_orders(order_ids=job.args_kwargs["args"][0], now=job.run_after)
+
+    # Then the owner and logistics are alerted again, once each, for the new episode
+    assert outcome == {"alerted": 1}
+    order.refresh_from_db()
+    assert order.late_alerted_at == job.run_after
+    second_key = f"order-late:{order.pk}:{job.run_after.isoformat()}"
+    assert alerts(order) == [("manager", first_key), (shipper.username, first_key),
+                             ("manager", second_key), (shipper.username, second_key)]
+    # and a retry of that check alerts nobody
+    assert late.alert_late_orders(order_ids=[order.pk], now=job.run_after) == {
+        "already_alerted": 1}
+    assert len(alerts(order)) == 4
+
+
+@pytest.mark.django_db
+def test_an_order_still_late_after_an_edit_or_a_delivery_keeps_its_single_alert(manager, logistics,
+                                                                                  shipper):
+    # Given an order alerted as late: two lines, due five and three days ago
+    order, (a, b) = taken(manager, logistics, days(-5), days(-3))
+    assert alert_late_orders_task.call([order.pk]) == {"alerted": 1}
+    order.refresh_from_db()
+    alerted_at = order.late_alerted_at
+
+    # When the first line is promised later, but the second is still overdue
+    services.order_set_lines(actor=manager, order=order, expected_version=order.version,
+                             lines=[line(a, "10", promised=days(4)), line(b, "10", promised=days(-3))])
+    # … and when the first is promised for yesterday (still past)
+    services.order_set_lines(actor=manager, order=order, expected_version=order.version,
+                             lines=[line(a, "10", promised=days(-1)), line(b, "10", promised=days(-3))])
+    assert "late_alerted_at" not in last_change(order)
+    # … and when the second line is delivered in full, the first still overdue
+    services.order_confirm(actor=manager, order=order)
+    second = order.lines.get(position=2)
+    services.delivery_record(actor=manager, order=order, delivered_on=days(-1),
+                             lines=[(second, "10")])
+
+    # Then it is the same lateness episode: one alert each, and the check finds it alerted
+    order.refresh_from_db()
+    assert order.late_alerted_at == alerted_at
+    assert "late_alerted_at" not in last_change(order)
+    assert alert_late_orders_task.call([order.pk]) == {"already_alerted": 1}
+    assert [who for who, _key in alerts(order)] == ["manager", shipper.username]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_of_the_late_lines_re_arms_the_alert_for_the_lines_still_due(manager, logistics,
+                                                                                shipper):
+    # Given a confirmed order alerted as late (a line due two days ago) with a line due in 4 days
+    order, _items = taken(manager, logistics, days(-2), days(4))
+    order = services.order_confirm(actor=manager, order=order)
+    assert alert_late_orders_task.call([order.pk]) == {"alerted": 1}
+    order.refresh_from_db()
+    alerted_at = order.late_alerted_at
+    known = job_ids()
+
+    # When the late line is delivered in full (late)
+    overdue = order.lines.get(position=1)
+    services.delivery_record(actor=manager, order=order, delivered_on=days(-1),
+                             lines=[(overdue, "10")])
+
+    # Then the order is on time again: re-armed (audited with the delivery), checked again at the
+    # end of the other line's day, and alerted again if that line is late in its turn
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTLY_DELIVERED and order.late_alerted_at is None
+    assert last_change(order)["late_alerted_at"] == [alerted_at.isoformat(), None]
+    [job] = new_jobs(known)
+    assert job.args_kwargs["args"] == [[order.pk]] and job.run_after == end_of_day(days(4))
+    assert late.alert_late_orders(order_ids=[order.pk], now=job.run_after) == {"alerted": 1}
+    assert [who for who, _key in alerts(order)] == ["manager", shipper.username] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_delivery_that_re_opens_an_overdue_line_makes_the_order_alert(manager, logistics,
+                                                                                shipper, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # Given an order whose only line, due three days ago, was delivered yesterday in full, and
+    # whose checks ran since (it was delivered: nothing to say)
+    order, _items = taken(manager, logistics, days(-3))
+    order = services.order_confirm(actor=manager, order=order)
+    services.delivery_record(actor=manager, order=order, delivered_on=days(-1),
+                             lines=[(order.lines.get(), "10")])
+    run_worker()
+    assert not Notification.objects.exists()
+    known = job_ids()
+    assert not DBTaskResult.objects.ready().exists()
+
+    # When that delivery is deleted (recorded by mistake)
+    services.delivery_delete(actor=manager, order=order, delivery=order.deliveries.get())
+
+    # Then the order is open and late at once: its check is due now, and the worker alerts
+    [job] = new_jobs(known)
+    assert job.args_kwargs["args"] == [[order.pk]]
+    assert DBTaskResult.objects.ready().filter(pk=job.pk).exists()
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == "SUCCESSFUL" and job.return_value == {"alerted": 1}
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.IN_FULFILMENT
+    assert [who for who, _key in alerts(order)] == ["manager", shipper.username]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_confirming_and_starting_schedule_the_check_and_ending_does_not(manager, logistics):
+    # Given a received order whose line is due in five days
+    order, _items = taken(manager, logistics, days(5))
+    known = job_ids()
+    # When it is confirmed, then goes into fulfilment
+    order = services.order_confirm(actor=manager, order=order)
+    confirmed = new_jobs(known)
+    order = services.order_start(actor=manager, order=order)
+    started = new_jobs(known)[len(confirmed):]
+    # Then each move enqueued the order's check for the end of its promised day
+    for jobs in (confirmed, started):
+        assert [(j.args_kwargs["args"], j.run_after) for j in jobs] == [
+            ([[order.pk]], end_of_day(days(5)))]
+    # When another order is cancelled (it will never be late): no check
+    other, _items = taken(manager, logistics, days(5))
+    known = job_ids()
+    services.order_cancel(actor=manager, order=other, reason="Дублирана поръчка.")
+    assert new_jobs(known) == []
 
 
 # --- for real: the worker ------------------------------------------------------------------------------

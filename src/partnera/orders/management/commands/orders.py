@@ -1,9 +1,10 @@
 """`partnera orders alert-late [--enqueue]`: alert the people of every order that became late.
 
 Checks every open order with a line past its promised date and not delivered in full, and
-alerts its account manager and the active members of its departments — once per order (an order
-alerted before is left alone). Run it once a night from cron (or a systemd timer); each order's
-own check also runs at the end of its promised day through the job worker.
+alerts its account manager and the active members of its departments — once per lateness
+episode (an order alerted before is left alone until a write makes it no longer late). Run it
+once a night from cron (or a systemd timer); each order's own check also runs at the end of its
+promised day through the job worker.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand, no_translations
 class Command(BaseCommand):
     help = (
         "Order jobs. `alert-late` alerts the account manager and the departments of every order "
-        "that became late (once per order); --enqueue leaves it to the job worker."
+        "that became late (once per lateness episode); --enqueue leaves it to the job worker."
     )
 
     def add_arguments(self, parser):

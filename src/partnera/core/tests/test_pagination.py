@@ -366,3 +366,36 @@ def test_the_apis_answer_400_and_the_web_list_its_first_page(client, manager, cu
     page = client.get(reverse("clients:company_list"), {"cursor": cursor, "sort": "updated"})
     assert page.status_code == 200
     assert [c.pk for c in page.context["page"].items] == [company.pk]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_page_after_a_tie_starts_at_the_cursor_in_one_row_comparison(descending):
+    """Deep into a common surname the page must not read every namesake before the cursor: the
+    position is one `(last_name, id) > (…)` comparison (qualified by table, as the list joins the
+    company, whose id would be ambiguous), and paging still gives every person once, in order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from partnera.clients.models import Contact
+    from partnera.clients.tests.factories import ContactFactory
+
+    for name in ["Петрова", "Иванова", "Петрова", "Петрова", "Георгиева", "Петрова"]:
+        ContactFactory(last_name=name)
+    qs = Contact.objects.filter(company__deleted_at__isnull=True)
+    order = ["-last_name", "-pk"] if descending else ["last_name", "pk"]
+    expected = list(qs.order_by(*order).values_list("pk", flat=True))
+
+    seen, cursor = [], None
+    with CaptureQueriesContext(connection) as queries:
+        while True:
+            page = keyset_page(qs, field="last_name", descending=descending, cursor=cursor, size=2)
+            seen += [c.pk for c in page.items]
+            if not page.has_next:
+                break
+            cursor = page.next_cursor
+
+    assert seen == expected
+    op = "<" if descending else ">"
+    after = [q["sql"] for q in queries.captured_queries[1:]]  # the pages after the first
+    assert len(after) == 2 and all(f'("clients_contact"."last_name", "clients_contact"."id") {op} ('
+                         in sql for sql in after)

@@ -123,12 +123,12 @@ def baseline(rows: list[dict], owner) -> tuple[float, float]:
     columns = ["legal_name", "legal_form", "eik", "vat_number", "industry", "size", "country",
                "region", "city", "registered_address", "postal_address", "website", "phones",
                "emails", "stage", "tier", "owner_id", "team_id", "source", "credit_terms",
-               "financial_notes", "search_text", "name_key", "created_at", "updated_at",
+               "financial_notes", "name_key", "created_at", "updated_at",
                "created_by_id", "version"]
     values = [(r["legal_name"], r["legal_form"], r["eik"], r["vat_number"], r["industry"], "",
                "BG", r["region"], r["city"], r["registered_address"], "", r["website"],
                json.dumps(r["phones"]), json.dumps(r["emails"]), r["stage"], r["tier"], owner.pk,
-               owner.team_id, "", "", "", "", "", now, now, owner.pk, 1) for r in rows]
+               owner.team_id, "", "", "", "", now, now, owner.pk, 1) for r in rows]
     started, cpu = time.perf_counter(), time.process_time()
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -100,8 +100,7 @@ def build(deals: int, seed: int = 2026) -> dict:
         companies = Company.objects.bulk_create([
             Company(legal_name=f"Клиент {n} ООД", legal_form="OOD", city="София",
                     tier=rng.choice(["standard"] * 6 + ["corporate"] * 3 + ["key_account"]),
-                    owner=managers[n % MANAGERS], team=managers[n % MANAGERS].team,
-                    search_text=f"клиент {n} оод")
+                    owner=managers[n % MANAGERS], team=managers[n % MANAGERS].team)
             for n in range(COMPANIES)], batch_size=1000)
         pipeline = default_pipeline()
         stages = list(pipeline.stages.order_by("position"))

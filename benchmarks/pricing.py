@@ -105,7 +105,7 @@ def build(seed: int = 2026) -> dict:
                 search_text=search_key(f"{code} {name} {name_en}")))
         products = Product.objects.bulk_create(products)
         companies = Company.objects.bulk_create([
-            Company(legal_name=f"Фирма {n}", eik=f"{100000000 + n}", search_text=f"firma {n}",
+            Company(legal_name=f"Фирма {n}", eik=f"{100000000 + n}",
                     tier="key_account" if n % 10 == 0 else "standard")
             for n in range(COMPANIES)])
         client = companies[0]

@@ -9,8 +9,8 @@ People are created through the people services (validated and audited). Companie
 and notes are generated as plain rows and written in batches of a few thousand companies (COPY
 on PostgreSQL, executemany on SQLite), because the demo must reach a million companies in
 minutes with bounded memory; their values are built valid by construction (check digits
-computed by python-stdnum, phones in E.164) and their derived columns (search text) are filled
-as the services fill them (`company_derived`, `contact_derived`; test_demo compares them). Each
+computed by python-stdnum, phones in E.164) and their derived columns (the name key) are filled
+as the services fill them (`company_derived`; test_demo compares them). Each
 company and contact also gets its "created" audit entry, so its timeline is not empty. Running
 the demo again adds more companies and never duplicates people.
 """
@@ -39,7 +39,6 @@ from django.utils import timezone
 from stdnum.bg import vat as bg_vat
 
 from partnera.clients import duplicates
-from partnera.clients import identifiers as ids
 from partnera.clients.models import (
     Channel,
     Company,
@@ -500,7 +499,6 @@ class _Generator:
             }
             contact["created_at"] = contact["updated_at"] = self.since(
                 company["created_at"], within=dt.timedelta(days=60))
-            contact_derived(contact)
             result.append(contact)
         return result
 
@@ -539,29 +537,12 @@ def _person_name(contact: dict[str, Any]) -> str:
     return f"{contact['first_name']} {contact['last_name']}".strip()  # as str(Contact)
 
 
-def _phone_forms(phones: list[str]) -> list[str]:
-    """`identifiers.phone_digits` of the demo's numbers, without parsing each one: every demo
-    number is Bulgarian (+359…), so its forms are the international digits and the national
-    ones with the trunk 0 (test_demo checks both against phone_digits)."""
-    forms = []
-    for phone in phones:
-        forms += [phone[1:], "0" + phone[4:]]
-    return forms
-
-
 # --- derived data -----------------------------------------------------------------------------
 # Columns the services derive from a record's fields, filled here the way the services fill them
 # (test_demo compares each with the services' own function). Another derived column goes here.
 
 def company_derived(row: dict[str, Any]) -> None:
-    row["search_text"] = ids.fold(row["legal_name"], row["eik"], row["vat_number"], row["city"],
-                                  row["emails"], _phone_forms(row["phones"]))
     row["name_key"] = duplicates.company_name_key(row["legal_name"])
-
-
-def contact_derived(row: dict[str, Any]) -> None:
-    row["search_text"] = ids.fold(row["first_name"], row["last_name"], row["position"],
-                                  row["emails"], _phone_forms(row["phones"]))
 
 
 def after_batch(companies: list[dict[str, Any]], contacts: list[dict[str, Any]]) -> None:

@@ -28,7 +28,6 @@ from partnera.clients.services import (
     CONFIDENTIAL_FIELDS,
     _check_company_rules,
     _column_names,
-    _company_search_text,
     snapshot_from,
 )
 from partnera.core.audit import _plain, audit_record, diff, snapshot
@@ -192,7 +191,7 @@ def _merged_value(name: str, choice: str, mine: Any, theirs: Any) -> Any:
 
 def _full_snapshot(company: Company) -> dict[str, Any]:
     data = {f.attname: _plain(getattr(company, f.attname))
-            for f in Company._meta.concrete_fields if f.attname != "search_text"}
+            for f in Company._meta.concrete_fields}
     data["tags"] = sorted(t.name for t in company.tags.all())
     return data
 
@@ -336,12 +335,11 @@ def company_merge(*, actor, survivor: Company, other: Company, survivor_version:
     if rule_errors:
         raise ValidationFailed(fields=rule_errors)
     survivor.name_key = duplicates.company_name_key(survivor.legal_name)
-    survivor.search_text = _company_search_text(survivor)
     fields = [f for f in COMPANY_FIELDS if f != "tags"]
     try:
         with transaction.atomic():
             bump_version(survivor, expected_version=None,
-                         fields=[*_column_names(survivor, fields), "search_text", "name_key"])
+                         fields=[*_column_names(survivor, fields), "name_key"])
     except IntegrityError:
         raise Conflict(_("Another company has this EIK.")) from None
     if tags is not None:

@@ -112,9 +112,6 @@ class Company(BusinessRecord):
     payment_terms_days = models.PositiveIntegerField(_("payment terms (days)"), null=True, blank=True)
     credit_terms = models.TextField(_("credit terms"), max_length=2000, blank=True)
     financial_notes = models.TextField(_("financial notes"), max_length=5000, blank=True)
-    # Folded (casefolded) name, numbers, city, e-mails and phone digits, kept by the services:
-    # SQLite's LIKE folds ASCII only, so Cyrillic search needs its own folded column.
-    search_text = models.TextField(blank=True, editable=False)
     # The name with legal forms, quotes, punctuation, case and script folded away
     # («"Алфа" ООД» and "Alfa Ltd" both → "alfa"): duplicates are found by it (clients.duplicates).
     name_key = models.CharField(max_length=255, blank=True, editable=False)
@@ -178,7 +175,6 @@ class Contact(BusinessRecord):
     marketing_consent = models.BooleanField(_("marketing consent"), default=False)
     consent_date = models.DateField(_("consent date"), null=True, blank=True)
     consent_source = models.CharField(_("consent source"), max_length=200, blank=True)
-    search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contact")

@@ -188,18 +188,6 @@ def _existing_tag(name: str) -> Tag | None:
     return next((t for t in candidates if t.name.casefold() == key), None)
 
 
-def _company_search_text(company: Company) -> str:
-    phone_forms = [form for phone in company.phones for form in ids.phone_digits(phone)]
-    return ids.fold(company.legal_name, company.eik, company.vat_number, company.city,
-                    company.emails, phone_forms)
-
-
-def _contact_search_text(contact: Contact) -> str:
-    phone_forms = [form for phone in contact.phones for form in ids.phone_digits(phone)]
-    return ids.fold(contact.first_name, contact.last_name, contact.position, contact.emails,
-                    phone_forms)
-
-
 def _company_cleaners(actor) -> dict:
     return {
         "eik": ids.normalize_eik,
@@ -291,7 +279,6 @@ def company_create(*, actor, data: dict, allow_duplicate: bool = False) -> Compa
         matches = duplicates.match_company_record(company, user=actor)
         if matches:
             raise duplicates.PossibleDuplicate(matches)
-    company.search_text = _company_search_text(company)
     company.name_key = duplicates.company_name_key(company.legal_name)
     try:
         with transaction.atomic():
@@ -338,10 +325,9 @@ def company_update(*, actor, company: Company, data: dict, expected_version: int
             errors["tags"] = exc.messages
     if errors:
         raise ValidationFailed(fields=errors)
-    company.search_text = _company_search_text(company)
     company.name_key = duplicates.company_name_key(company.legal_name)
     fields = [f for f in COMPANY_FIELDS if f != "tags"]
-    db_fields = [*_column_names(company, fields), "search_text", "name_key"]
+    db_fields = [*_column_names(company, fields), "name_key"]
     try:
         with transaction.atomic():
             bump_version(company, expected_version=expected_version, fields=db_fields)
@@ -473,7 +459,6 @@ def contact_create(*, actor, data: dict, allow_duplicate: bool = False) -> Conta
             raise duplicates.PossibleDuplicate(matches, message=_(
                 "Another contact already has this e-mail or phone. Check it, or confirm that "
                 "this is a different person."))
-    contact.search_text = _contact_search_text(contact)
     contact.save()
     duplicates.index_contact(contact)
     search_index_update("contact", [contact.pk])
@@ -498,8 +483,7 @@ def contact_update(*, actor, contact: Contact, data: dict, expected_version: int
     _check_contact_rules(contact, errors)
     if errors:
         raise ValidationFailed(fields=errors)
-    contact.search_text = _contact_search_text(contact)
-    db_fields = [*_column_names(contact, CONTACT_FIELDS), "search_text"]
+    db_fields = _column_names(contact, CONTACT_FIELDS)
     bump_version(contact, expected_version=expected_version, fields=db_fields)
     duplicates.index_contact(contact)
     search_index_update("contact", [contact.pk])  # a move brings the new company's name

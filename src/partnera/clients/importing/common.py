@@ -210,6 +210,10 @@ def _restore_value(model: type[Model], attname: str, value: Any) -> Any:
     return field.to_python(value)
 
 
+# Columns that earlier runs recorded in ImportRecord.before and that no longer exist: their undo
+# restores the other fields and leaves these out (search_text: the search index replaced it).
+DROPPED_COLUMNS = frozenset({"search_text"})
+
 AUDITED_CREATE = frozenset({
     "legal_name", "legal_form", "eik", "vat_number", "industry", "size", "country", "region",
     "city", "registered_address", "postal_address", "website", "phones", "emails", "stage",
@@ -261,8 +265,10 @@ def undo_records(handler: ImportHandler, model: type[Company] | type[Contact], r
                 if attname == "tags":
                     tag_restores.append((pk, old))
                     continue
+                if attname in DROPPED_COLUMNS:
+                    continue  # recorded by runs from before the column was dropped
                 value = _restore_value(model, attname, old)
-                if attname not in ("search_text", "name_key"):
+                if attname != "name_key":
                     audit[attname.removesuffix("_id")] = [_plain(getattr(obj, attname)),
                                                           _plain(value)]
                 values[attname] = value

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -35,7 +34,7 @@ from partnera.clients.importing.common import (
 )
 from partnera.clients.importing.fields import COMPANY_TEXT, KEY_FIELD, company_keys
 from partnera.clients.models import Company, CompanyKey, CompanySize, LegalForm, Source, Stage, Tier
-from partnera.clients.services import EIK_TAKEN, _company_search_text, _optional_int, _optional_money
+from partnera.clients.services import EIK_TAKEN, _optional_int, _optional_money
 from partnera.core.audit import _plain
 from partnera.core.models import AuditEntry
 from partnera.core.search import search_index_update
@@ -45,10 +44,10 @@ from partnera.imports.cells import CellError
 from partnera.imports.registry import ImportHandler, Outcome, RecordChange, Row, UndoResult
 from partnera.people.models import User
 
-LOADED_FIELDS = ("pk", "version", "owner_id", "team_id", "search_text", "name_key", "legal_name",
-                 "legal_form", "eik", "vat_number", "industry", "size", "country", "region",
-                 "city", "registered_address", "postal_address", "website", "phones", "emails",
-                 "stage", "tier", "source", "credit_limit", "payment_terms_days")
+LOADED_FIELDS = ("pk", "version", "owner_id", "team_id", "name_key", "legal_name", "legal_form",
+                 "eik", "vat_number", "industry", "size", "country", "region", "city",
+                 "registered_address", "postal_address", "website", "phones", "emails", "stage",
+                 "tier", "source", "credit_limit", "payment_terms_days")
 
 
 class CompanyImport(ImportHandler):
@@ -175,11 +174,12 @@ class CompanyImport(ImportHandler):
             for pk, vat in Company.objects.filter(vat_number__in=chunk).values_list("pk",
                                                                                      "vat_number"):
                 found[("vat", vat)].append(pk)
-        for chunk in chunks(sorted(wanted["email"]), 100):
-            query = Q()
-            for email in chunk:
-                query |= Q(search_text__contains=email)
-            for pk, emails in Company.objects.filter(query).values_list("pk", "emails"):
+        for chunk in chunks(sorted(wanted["email"])):
+            # Each stored e-mail of a live company is one of its identity keys ("email:…",
+            # clients.duplicates): one index lookup, then the exact stored e-mails decide.
+            keyed = CompanyKey.objects.filter(key__in=[f"email:{e}" for e in chunk])
+            for pk, emails in Company.objects.filter(
+                    pk__in=keyed.values("company_id")).values_list("pk", "emails"):
                 for email in set(emails or []) & set(chunk):
                     found[("email", email)].append(pk)
         if wanted["name_city"]:
@@ -346,9 +346,6 @@ class CompanyImport(ImportHandler):
             values["owner_id"] = owner.pk
             values["team_id"] = owner.team_id
             values["created_by_id"] = actor.pk
-            view = cast(Company, SimpleNamespace(**{"phones": [], "emails": [], "eik": "",
-                                                    "vat_number": "", "city": "", **values}))
-            values["search_text"] = _company_search_text(view)
             values["name_key"] = duplicates.company_name_key(values["legal_name"])
             values_list.append(values)
         new_ids = bulk.insert(Company, values_list)
@@ -419,14 +416,11 @@ class CompanyImport(ImportHandler):
                 audit[key] = [_plain(old), _plain(value)]
                 setattr(company, key, value)
                 values[key] = value
-            before["search_text"] = company.search_text
             before["name_key"] = company.name_key
-            company.search_text = _company_search_text(company)
             company.name_key = duplicates.company_name_key(company.legal_name)
             company.version += 1
             company.updated_at = now
-            values.update(search_text=company.search_text, name_key=company.name_key,
-                          version=company.version, updated_at=now)
+            values.update(name_key=company.name_key, version=company.version, updated_at=now)
             writes.append((company.pk, values))
             entries.append((company.pk, company.legal_name, company.pk, audit))
             row.record_id = company.pk

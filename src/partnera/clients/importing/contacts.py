@@ -4,8 +4,7 @@ name), found within it by e-mail, else by first and last name."""
 from __future__ import annotations
 
 from collections import defaultdict
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +28,6 @@ from partnera.clients.importing.common import (
 )
 from partnera.clients.importing.fields import CONTACT_KEYS, CONTACT_TEXT
 from partnera.clients.models import Channel, Company, Contact, ContactKey
-from partnera.clients.services import _contact_search_text
 from partnera.core.audit import _plain
 from partnera.core.models import AuditEntry
 from partnera.core.search import search_index_update
@@ -236,9 +234,6 @@ class ContactImport(ImportHandler):
                       if not k.startswith("_") and k not in ("company_eik", "company_name")}
             values["company_id"] = company.pk
             values["created_by_id"] = self.actor.pk
-            view = cast(Contact, SimpleNamespace(**{"phones": [], "emails": [], "last_name": "",
-                                                    "position": "", **values}))
-            values["search_text"] = _contact_search_text(view)
             values_list.append(values)
         new_ids = bulk.insert(Contact, values_list)
         entries = []
@@ -272,11 +267,8 @@ class ContactImport(ImportHandler):
                 audit[key] = [_plain(old), _plain(value)]
                 setattr(contact, key, value)
                 values[key] = value
-            before["search_text"] = contact.search_text
-            contact.search_text = _contact_search_text(contact)
             contact.version += 1
-            values.update(search_text=contact.search_text, version=contact.version,
-                          updated_at=now)
+            values.update(version=contact.version, updated_at=now)
             writes.append((contact.pk, values))
             entries.append((contact.pk, str(contact), contact.company_id, audit))
             row.record_id = contact.pk

@@ -5,8 +5,8 @@ from __future__ import annotations
 import factory
 from stdnum.bg import vat as bg_vat
 
-from partnera.clients.identifiers import fold
-from partnera.clients.models import Company, Contact, Note, Stage, Tag, Tier
+from partnera.clients import duplicates
+from partnera.clients.models import Company, CompanyKey, Contact, ContactKey, Note, Stage, Tag, Tier
 from partnera.core.search import search_index_update
 
 
@@ -15,6 +15,15 @@ def _index(kind: str):
     def hook(obj, create, extracted, **kwargs):
         if create:
             search_index_update(kind, [obj.pk])
+    return factory.PostGeneration(hook)
+
+
+def _keys(model, rows):
+    """Created live records get their identity keys (clients.duplicates), as the services keep
+    them: the importer finds companies by e-mail through them, duplicates are found by them."""
+    def hook(obj, create, extracted, **kwargs):
+        if create and obj.deleted_at is None:
+            model.objects.bulk_create([model(**row) for row in rows([obj])])
     return factory.PostGeneration(hook)
 
 
@@ -53,11 +62,8 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     tier = Tier.STANDARD
     owner = None
     team = factory.LazyAttribute(lambda o: o.owner.team if o.owner else None)
-    search_text = factory.LazyAttribute(
-        lambda o: fold(o.legal_name, o.eik, o.vat_number, o.city, o.emails,
-                       [p.lstrip("+") for p in o.phones] + ["0" + p[4:] for p in o.phones])
-    )
     search_index = _index("company")
+    identity_keys = _keys(CompanyKey, duplicates.company_key_rows)
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
@@ -71,11 +77,8 @@ class ContactFactory(factory.django.DjangoModelFactory):
     position = "Управител"
     emails = factory.Sequence(lambda n: [f"person{n}@firma.bg"])
     phones = factory.Sequence(lambda n: [f"+3598992{n % 100000:05d}"])
-    search_text = factory.LazyAttribute(
-        lambda o: fold(o.first_name, o.last_name, o.position, o.emails,
-                       [p.lstrip("+") for p in o.phones])
-    )
     search_index = _index("contact")
+    identity_keys = _keys(ContactKey, duplicates.contact_key_rows)
 
 
 class NoteFactory(factory.django.DjangoModelFactory):

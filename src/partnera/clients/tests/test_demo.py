@@ -9,14 +9,13 @@ import pytest
 from stdnum.bg import vat as bg_vat
 
 from partnera.clients import demo as demo_module
+from partnera.clients import duplicates, selectors
 from partnera.clients import identifiers as ids
-from partnera.clients import selectors
 from partnera.clients.demo import (
     DEMO_PASSWORD,
     PLACES,
     TEAMS,
     _Generator,
-    _phone_forms,
     build_demo,
     demo_eik,
     demo_logins,
@@ -25,7 +24,6 @@ from partnera.clients.demo import (
     transliterate,
 )
 from partnera.clients.models import Company, Contact, LegalForm, Note, Tag
-from partnera.clients.services import _company_search_text, _contact_search_text
 from partnera.clients.tests.factories import CompanyFactory, ContactFactory
 from partnera.core.context import Channel, acting
 from partnera.core.models import AuditEntry
@@ -69,7 +67,7 @@ def test_demo_companies_carry_valid_bulgarian_identifiers(demo):
         assert all(p.startswith("+359") for p in company.phones)
         assert ids.normalize_emails(company.emails) == company.emails
         assert company.owner is not None and company.team_id == company.owner.team_id
-        assert company.search_text == _company_search_text(company)
+        assert company.name_key == duplicates.company_name_key(company.legal_name)
     assert len({c.eik for c in companies if c.eik}) == len([c for c in companies if c.eik])
 
 
@@ -84,7 +82,6 @@ def test_demo_contacts_and_notes_follow_the_rules_of_the_services(demo):
             assert contact.consent_date <= dt.date.today() and contact.consent_source
         else:
             assert contact.consent_date is None and contact.consent_source == ""
-        assert contact.search_text == _contact_search_text(contact)
     assert Note.objects.count() == demo.notes
     assert Company.objects.filter(contacts__isnull=True).count() == 0
 
@@ -164,14 +161,6 @@ def test_generated_phone_numbers_are_valid_for_every_city():
 
 def test_transliteration_follows_the_bulgarian_system():
     assert transliterate("Щастлива Жълта Ябълка") == "shtastliva zhalta yabalka"
-
-
-def test_demo_phone_forms_are_those_the_services_compute():
-    gen = _Generator(random.Random(2), {}, dt.date(2026, 1, 1))
-    numbers = [gen.landline(code) for _r, _c, _p, code, _w in PLACES for _i in range(10)]
-    numbers += [gen.mobile() for _i in range(200)]
-    for number in numbers:
-        assert _phone_forms([number]) == ids.phone_digits(number)
 
 
 def test_demo_rows_leave_the_id_sequences_ready_for_ordinary_writes(demo):

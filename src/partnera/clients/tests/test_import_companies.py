@@ -6,7 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from partnera.clients import selectors
 from partnera.clients.models import Company, CompanyKey, Tag
 from partnera.clients.tests.factories import CompanyFactory, valid_eik
 from partnera.core.models import AuditEntry
@@ -42,7 +44,8 @@ def test_creates_companies_with_normalised_values_audited_through_the_import_cha
         "active", "standard", "BG")
     assert (company.owner, company.team, company.created_by, company.version) == (
         manager, manager.team, manager, 1)
-    assert "алфа" in company.search_text and "0888123456" in company.search_text
+    assert selectors.company_autocomplete(user=manager, query="алфа") == [company]
+    assert selectors.company_autocomplete(user=manager, query="0888123456") == [company]
     assert set(CompanyKey.objects.filter(company=company).values_list("key", flat=True)) >= {
         f"eik:{E1}", "email:office@alfa.bg", "tel:+359888123456"}
     entry = AuditEntry.objects.get(object_type="clients.company")
@@ -188,6 +191,38 @@ def test_each_key_finds_the_existing_company(manager, key, header, row):
     assert ImportRecord.objects.get(run=run).object_id == company.pk
 
 
+def test_the_email_key_finds_a_company_by_its_second_stored_email(manager):
+    company = CompanyFactory(legal_name="Алфа", eik=E1, city="София", owner=manager, industry="",
+                             emails=["office@alfa.bg", "sales@alfa.bg"])
+    other = CompanyFactory(legal_name="Бета", eik=E2, city="София", owner=manager, industry="",
+                           emails=["office@beta.bg"])
+
+    run = run_import(manager, "companies", "Имейл;Име на фирма;Отрасъл\nSales@Alfa.bg;Алфа;Търговия\n",
+                     key="email", update=True)
+
+    assert outcomes(run) == {2: "updated"}
+    assert ImportRecord.objects.get(run=run).object_id == company.pk
+    company.refresh_from_db()
+    other.refresh_from_db()
+    assert (company.industry, company.emails, company.version) == (
+        "Търговия", ["office@alfa.bg", "sales@alfa.bg"], 2)
+    assert (other.industry, other.version) == ("", 1)
+    assert Company.objects.count() == 2
+
+
+def test_the_email_key_matches_a_whole_stored_email_of_a_live_company_only(manager):
+    CompanyFactory(legal_name="Алфа", eik=E1, owner=manager, emails=["office@alfa.bg"])
+    CompanyFactory(legal_name="Стара", eik=E2, owner=manager, emails=["old@gamma.bg"],
+                   deleted_at=timezone.now())
+    text = ("Имейл;Име на фирма\n" + line("fice@alfa.bg", "Част от адрес")
+            + line("e@alfa.bg", "Края на адрес") + line("old@gamma.bg", "Нова Гама"))
+
+    run = run_import(manager, "companies", text, key="email", update=True)
+
+    assert outcomes(run) == {2: "created", 3: "created", 4: "created"}
+    assert Company.objects.get(eik=E1).version == 1
+
+
 def test_an_explicit_key_the_row_lacks_is_a_problem_of_the_row(manager):
     run = dry_run(manager, "companies", "Име на фирма;Град\nАлфа;София\n", key="eik")
 
@@ -324,6 +359,25 @@ def test_undo_deletes_what_was_created_and_restores_what_was_updated(manager):
     actions = sorted(AuditEntry.objects.filter(at__gte=run.finished_at).values_list(
         "action", "object_id"))
     assert ("delete", str(new.pk)) in actions and ("update", str(existing.pk)) in actions
+
+
+def test_undo_of_a_run_recorded_with_the_dropped_search_column_restores_the_rest(manager):
+    existing = CompanyFactory(legal_name="Стара", eik=E1, city="София", owner=manager)
+    run = run_import(manager, "companies", HEADER + line(E1, "Стара", "Варна", "", "", ""),
+                     update=True)
+    # What a run recorded before clients.0007 holds: the folded search column among the values.
+    record = ImportRecord.objects.get(run=run)
+    record.before = {**record.before, "search_text": "стара софия"}
+    record.save()
+
+    result = services.import_undo(actor=manager, run=run)
+
+    existing.refresh_from_db()
+    assert (result.reverted, result.kept) == (1, [])
+    assert (existing.city, existing.version) == ("София", 3)
+    entry = AuditEntry.objects.filter(action="update", object_type="clients.company",
+                                      object_id=str(existing.pk)).latest("pk")
+    assert entry.changes == {"city": ["Варна", "София"]}
 
 
 def test_undo_leaves_records_changed_since_and_says_so(manager):

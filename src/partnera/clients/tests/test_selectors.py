@@ -127,7 +127,7 @@ def test_company_filters_by_owner_team_and_tag(admin_user, manager, team, base):
     assert [t.name for t in selectors.tag_list()] == ["vip", "склад"]
 
 
-def test_search_text_follows_an_update(admin_user, base):
+def test_the_search_follows_an_update(admin_user, base):
     services.company_update(actor=admin_user, company=base["beta"], expected_version=1,
                             data={"legal_name": "Омега Строй", "phones": "052 600 000"})
 

@@ -108,8 +108,8 @@ def test_create_company_defaults_normalises_tags_and_audits(manager, team):
     assert company.version == 1
     assert sorted(t.name for t in company.tags.all()) == ["vip", "склад"]
     assert Tag.objects.count() == 2
-    assert "алфа трейд" in company.search_text
-    assert "0888123456" in company.search_text
+    assert selectors.company_autocomplete(user=manager, query="алфа трейд") == [company]
+    assert selectors.company_autocomplete(user=manager, query="0888123456") == [company]
     # And one audit entry says who, through which channel, and every value set
     entry = AuditEntry.objects.get()
     assert entry.action == AuditEntry.Action.CREATE
@@ -315,7 +315,7 @@ def test_update_writes_changed_fields_bumps_version_and_audits_field_changes(man
         "phones": [phones_before, ["+35952600000"]],
         "stage": [Stage.ACTIVE, Stage.DORMANT],
     }
-    assert "варна" in own_company.search_text
+    assert selectors.company_autocomplete(user=manager, query="варна") == [own_company]
 
 
 def test_update_without_changes_writes_no_audit_entry(manager, own_company):

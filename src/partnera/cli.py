@@ -26,6 +26,8 @@ commands:
   contracts    contracts expire: expire (or renew automatically) contracts past their end
                [--today YYYY-MM-DD] [--enqueue]  (run it daily)
   orders       orders alert-late: notify owners and departments of late orders
+  imports      imports cleanup: remove the uploaded files of imports that ended over N days ago
+               [--days N] [--enqueue]  (run it daily; N: PARTNERA_IMPORT_FILE_DAYS, 30)
   import       import a file:  partnera import companies|contacts FILE --user USERNAME
                [--dry-run] [--update] [--key eik|vat|email|name_city] [--mapping NAME]
   export       export what a user sees:  partnera export companies|contacts FILE --user USERNAME

@@ -1,7 +1,8 @@
 """Importing a spreadsheet through the browser: upload a CSV whose company-name column Partnera
 does not recognise, map it, read the dry run, start the import, watch the progress bar, read the
 report. The background job is run by the test itself (as `partnera worker` would), one batch at
-a time, so the progress bar can be seen part-way. Screenshots land in test-artifacts/screenshots/.
+a time, so the progress bar can be seen part-way. A large file's dry run is such a job too: the
+page shows its progress, then its report. Screenshots land in test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -102,4 +103,53 @@ def test_import_a_csv_with_a_mapping_fix(page, login, screenshot, make_user, tea
     expect(page.locator("table.import-list tbody tr")).to_have_count(1)
     expect(page.locator("table.import-list")).to_contain_text("клиенти-пловдив.csv")
     screenshot("import-07-history")
+    assert page.js_errors == []
+
+
+def test_a_large_file_s_dry_run_runs_as_a_job_with_a_progress_bar(page, login, screenshot,
+                                                                   make_user, team, settings):
+    settings.PARTNERA_IMPORT_BATCH_SIZE = 10
+    settings.PARTNERA_IMPORT_INLINE_DRY_RUN_ROWS = 20  # 30 rows: a large file, checked by a job
+    manager = make_user(Role.ACCOUNT_MANAGER, team=team, username="ivanova", language="en",
+                        first_name="Елена", last_name="Иванова")
+    login(manager)
+    page.goto("/imports/new/")
+    page.set_input_files("input[name=file]", files=[{
+        "name": "клиенти-пловдив.csv", "mimeType": "text/csv", "buffer": spreadsheet()}])
+    page.get_by_role("button", name="Upload and check").click()
+    page.locator("#mapping tr.unmapped select").select_option("legal_name")
+    page.get_by_role("button", name="Check (dry run)").click()
+
+    # Queued: the page says so and polls; there is nothing to start yet
+    dry = page.locator("#dry-run")
+    expect(dry.locator("h2")).to_have_text("Dry run: checking the file")
+    expect(page.locator("#import-progress")).to_contain_text("Waiting for a worker to check")
+    expect(page.locator("#run-status")).to_have_text("Dry run queued")
+    expect(page.get_by_role("button", name="Start the import")).to_have_count(0)
+    run = ImportRun.objects.get()
+    assert run.status == ImportStatus.DRY_QUEUED
+
+    seen: list[int] = []
+
+    def after_each_batch(done: int, total: int) -> None:
+        # The worker recorded a batch: the browser's next poll shows it.
+        if done and done < total and not seen:
+            expect(page.locator("progress")).to_have_attribute("value", str(done), timeout=10000)
+            expect(page.locator("#import-progress")).to_contain_text(
+                f"{done} of {total} rows checked")
+            expect(page.locator("#run-status")).to_have_text("Dry run in progress")
+            page.evaluate("window.scrollTo(0, 0)")
+            screenshot("import-08-dry-run-progress")
+            seen.append(done)
+
+    with acting(Channel.JOB):
+        engine.execute_dry_run(run.pk, seq=run.dry_run_seq, progress=after_each_batch)
+    assert seen == [10]
+
+    # Done: the page reloads by itself to the dry run's report, and the import can start
+    expect(dry.locator(".stat-created .n")).to_have_text(str(ROWS - 1), timeout=10000)
+    expect(dry.locator(".import-issues")).to_contain_text("Телефон")
+    expect(page.locator("#run-status")).to_have_text("Dry run done")
+    expect(page.get_by_role("button", name="Start the import")).to_be_visible()
+    assert Company.objects.count() == 0
     assert page.js_errors == []

@@ -266,6 +266,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PARTNERA_IMPORT_MAX_BYTES = int(env("IMPORT_MAX_MB", "50")) * 1024 * 1024
 PARTNERA_IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "200000"))
 PARTNERA_IMPORT_BATCH_SIZE = int(env("IMPORT_BATCH_SIZE", "1000"))
+# Days an import's uploaded file is kept after the import ended (done, undone, or failed and not
+# resumed); `partnera imports cleanup` then removes it (imports.retention).
+PARTNERA_IMPORT_FILE_DAYS = int(env("IMPORT_FILE_DAYS", "30"))
+# A file of up to this many rows gets its dry run at once, in the web request; a larger one as a
+# background job with a progress bar (0: always a job).
+PARTNERA_IMPORT_INLINE_DRY_RUN_ROWS = int(env("IMPORT_INLINE_DRY_RUN_ROWS", "5000"))
 
 # --- e-mail -----------------------------------------------------------------------------------
 _email_url = env("EMAIL_URL")

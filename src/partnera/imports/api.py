@@ -1,5 +1,6 @@
-"""REST API for imports (/api/v1/imports): upload → dry run, mapping and options, start, progress,
-report, undo, history, saved mappings. The same services as the web pages and the command line."""
+"""REST API for imports (/api/v1/imports): upload → dry run (a job for a large file), mapping and
+options, start, progress, report, undo, history, saved mappings. The same services as the web
+pages and the command line."""
 
 from __future__ import annotations
 
@@ -56,8 +57,10 @@ class OptionsOut(Schema):
 class ImportOut(Schema):
     id: int
     kind: str
-    status: str = Field(description="mapping, ready (dry run done), queued, running, done, failed, "
-                                    "undone")
+    status: str = Field(description="mapping, dry_queued (the dry run waits for a worker), "
+                                    "dry_running (the dry run is under way: rows_checked of "
+                                    "rows_total), ready (dry run done), queued, running, done, "
+                                    "failed, undone")
     phase: str = Field(description="Whose outcome the counts are: dry (the dry run) or real.")
     user: str
     file_name: str
@@ -69,8 +72,10 @@ class ImportOut(Schema):
     mapping_problems: list[str]
     options: OptionsOut
     rows_total: int
-    rows_done: int
-    percent: int
+    rows_done: int = Field(description="Rows the import has written (or left out) so far.")
+    rows_checked: int = Field(description="Rows the dry run has checked so far.")
+    percent: int = Field(description="Progress of what is going on: the dry run while its status "
+                                     "is dry_queued or dry_running, else the import.")
     counts: Counts
     warnings: int
     issues: list[IssueOut] = Field(description="The first 500 problems (the report has all).")
@@ -168,7 +173,8 @@ def import_out(run: ImportRun) -> dict:
         "mapping_problems": report.get("mapping_problems", []),
         "options": {"key": run.options.get("key", "auto"),
                     "update": bool(run.options.get("update"))},
-        "rows_total": run.rows_total, "rows_done": run.rows_done, "percent": run.percent,
+        "rows_total": run.rows_total, "rows_done": run.rows_done,
+        "rows_checked": run.rows_checked, "percent": run.percent,
         "counts": run.counts, "warnings": run.warnings,
         "issues": [{"row": n, "column": c, "field": f, "message": m, "level": lv}
                    for n, c, f, m, lv in report.get("issues", [])],
@@ -245,8 +251,10 @@ def upload(request, file: File[UploadedFile], kind: Form[str], mapping: Form[str
            key: Form[str] = "", update: Form[bool] = False):
     """Upload a file (multipart/form-data: `file`, `kind`; optional `mapping` — a saved mapping's
     name — `key` and `update`). The columns are mapped and, when every required field has a
-    column, the dry run is made: the answer holds its counts and problems (status `ready`);
-    otherwise status `mapping` and `mapping_problems`."""
+    column, the dry run is made: for a small file at once, and the answer holds its counts and
+    problems (status `ready`); a large file's dry run runs as a background job (status
+    `dry_queued`, then `dry_running`: poll GET /imports/{id} until it is `ready`). When a
+    required field has no column: status `mapping` and `mapping_problems`."""
     name, data = services.read_upload(file)
     options: dict[str, Any] = {"update": update}
     if key:
@@ -262,21 +270,38 @@ def get_import(request, run_id: int):
     return import_out(selectors.import_run_get(user=request.auth, pk=run_id))
 
 
-@router.patch("/{int:run_id}", response=ImportOut)
+def _checked_or_queued(run: ImportRun):
+    """200 with the dry run's report when it was made at once; 202 when it was queued."""
+    return Status(202 if run.is_checking else 200, import_out(run))
+
+
+@router.patch("/{int:run_id}", response={200: ImportOut, 202: ImportOut})
 def configure(request, run_id: int, payload: ConfigureIn):
-    """Change the column mapping and the options (before the import starts); the dry run is made
-    again."""
+    """Change the column mapping and the options (before the import starts; also while a dry run
+    is queued or running — that dry run is dropped); the dry run is made again: 200 with its
+    report for a small file, 202 (status `dry_queued`) when it runs as a background job."""
     run = selectors.import_run_get(user=request.auth, pk=run_id)
     options = {k: v for k, v in {"key": payload.key, "update": payload.update}.items()
                if v is not None}
     run = services.import_configure(actor=request.auth, run=run, mapping=payload.mapping,
                                     options=options, save_as=payload.save_as)
-    return import_out(run)
+    return _checked_or_queued(run)
+
+
+@router.post("/{int:run_id}/dry-run", response={200: ImportOut, 202: ImportOut})
+def dry_run(request, run_id: int):
+    """Make the dry run again (the records in the database may have changed since): 200 with its
+    report for a small file, 202 (status `dry_queued`) when it runs as a background job — poll
+    GET /imports/{id} for `rows_checked` and, once `ready`, the report. A dry run still queued or
+    running is replaced (this also takes over one whose worker stopped)."""
+    run = selectors.import_run_get(user=request.auth, pk=run_id)
+    return _checked_or_queued(services.import_dry_run(actor=request.auth, run=run))
 
 
 @router.post("/{int:run_id}/start", response={202: ImportOut})
 def start(request, run_id: int):
-    """Start the import (after the dry run): it runs as a background job; poll GET /imports/{id}."""
+    """Start the import (after the dry run): it runs as a background job; poll GET /imports/{id}.
+    Refused (409) while the dry run is queued or running."""
     run = selectors.import_run_get(user=request.auth, pk=run_id)
     services.import_start(actor=request.auth, run=run)
     return Status(202, import_out(selectors.import_run_get(user=request.auth, pk=run_id)))

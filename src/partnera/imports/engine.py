@@ -1,11 +1,14 @@
 """The import engine: from a run's stored file to rows, batches and a report.
 
 A dry run reads the whole file and plans every batch (what would be created, updated, left alone,
-and every problem) without writing a record. The real run does the same, and writes each batch in
-one transaction together with the batch's outcome, the undo records and the run's progress: after a
-crash the database holds whole batches only, and running the job again continues after the last
-committed batch (exactly once). A worker claims the run before it starts; each batch checks the
-claim inside its transaction, so two workers never write the same batch.
+and every problem) without writing a record. For a large file it is a job too (it takes longer than
+a web request may): claimed like the real run, its progress recorded batch by batch, and its report
+saved only while the run still waits for that very dry run (nothing changed the mapping or the
+options meanwhile) and the worker still holds it. The real run does the same, and writes each batch
+in one transaction together with the batch's outcome, the undo records and the run's progress:
+after a crash the database holds whole batches only, and running the job again continues after the
+last committed batch (exactly once). A worker claims the run before it starts; each batch checks
+the claim inside its transaction, so two workers never write the same batch.
 """
 
 from __future__ import annotations
@@ -221,8 +224,63 @@ def _apply_counts(run: ImportRun, summary: dict) -> None:
 
 # --- the dry run -------------------------------------------------------------------------------
 
-def dry_run(run: ImportRun, *, progress: Progress | None = None) -> ImportRun:
-    """Plan every row without writing a record; the outcome becomes the run's report."""
+def claim_dry_run(run_id: int, seq: int) -> tuple[ImportRun | None, str]:
+    """Take the run's dry run number `seq` for this worker: queued, or running but silent for too
+    long (its worker died). A dry run that was superseded (the mapping or the options changed, or
+    a new dry run was asked for) is not taken."""
+    token = secrets.token_hex(8)
+    now = timezone.now()
+    startable = Q(status=ImportStatus.DRY_QUEUED) | Q(status=ImportStatus.DRY_RUNNING,
+                                                      heartbeat_at__lt=now - STALE_AFTER)
+    claimed = ImportRun.objects.filter(startable, pk=run_id, dry_run_seq=seq).update(
+        status=ImportStatus.DRY_RUNNING, worker=token, heartbeat_at=now, rows_checked=0,
+        message="")
+    run = ImportRun.objects.select_related("user").filter(pk=run_id).first() if claimed else None
+    return run, token
+
+
+def execute_dry_run(run_id: int, *, seq: int, progress: Progress | None = None
+                    ) -> ImportRun | None:
+    """Make the run's dry run number `seq` (the job's, the web request's and the command line's
+    entry point). Plans every row without writing a record; the outcome becomes the run's report.
+
+    Returns the run as it ended, or None when there is nothing to do (another worker holds the
+    dry run, it is finished, or it was superseded). A file that cannot be read any more puts the
+    run back to the mapping step with the reason, and raises the FileProblem."""
+    run, token = claim_dry_run(run_id, seq)
+    if run is None:
+        return None
+    try:
+        _dry_run(run, token, seq, progress)
+    except RunTaken:
+        return ImportRun.objects.get(pk=run_id)
+    except FileProblem as exc:
+        _stop_dry_run(run_id, token, seq, exc.message)
+        raise
+    except Exception as exc:
+        logger.exception("Dry run of import %s failed", run_id)
+        _stop_dry_run(run_id, token, seq, _(
+            "The dry run stopped (%(error)s); nothing was written. Check again.")
+            % {"error": exc.__class__.__name__})
+        raise
+    return ImportRun.objects.get(pk=run_id)
+
+
+def _stop_dry_run(run_id: int, token: str, seq: int, message: str) -> None:
+    ImportRun.objects.filter(pk=run_id, worker=token, dry_run_seq=seq).update(
+        status=ImportStatus.MAPPING, message=message, worker="", heartbeat_at=timezone.now())
+
+
+def _dry_progress(run_id: int, token: str, seq: int, done: int) -> None:
+    """Record the rows checked (once per batch: the page's progress bar, and the heartbeat that
+    keeps the dry run from being taken over); stop when the dry run is no longer this one's."""
+    held = ImportRun.objects.filter(pk=run_id, worker=token, dry_run_seq=seq).update(
+        rows_checked=done, heartbeat_at=timezone.now())
+    if not held:
+        raise RunTaken()
+
+
+def _dry_run(run: ImportRun, token: str, seq: int, progress: Progress | None) -> None:
     engine = Pass(run, dry_run=True, progress=progress)
     table = open_table(run)
     outcomes: list[ImportBatch] = []
@@ -237,20 +295,29 @@ def dry_run(run: ImportRun, *, progress: Progress | None = None) -> ImportRun:
                                     first_row=rows[0].number, last_row=rows[-1].number,
                                     rows=encode(rows)))
         done += len(rows)
+        _dry_progress(run.pk, token, seq, done)
         if progress:
             progress(done, run.rows_total)
     with transaction.atomic():
+        # The report lands only while the dry run is still this worker's and still the one the
+        # run waits for: a superseded or taken-over dry run writes nothing.
+        fresh = (ImportRun.objects.select_for_update()
+                 .filter(pk=run.pk, worker=token, dry_run_seq=seq).first())
+        if fresh is None:
+            raise RunTaken()
         ImportBatch.objects.filter(run=run, phase=ImportBatch.Phase.DRY).delete()
         ImportBatch.objects.bulk_create(outcomes, batch_size=50)
-        summary = build_summary(run, ImportBatch.Phase.DRY)
-        _apply_counts(run, summary)
-        run.report = summary
-        run.rows_total = done
-        run.status = ImportStatus.READY
-        run.dry_run_at = timezone.now()
-        run.message = ""
-        run.save()
-    return run
+        summary = build_summary(fresh, ImportBatch.Phase.DRY)
+        _apply_counts(fresh, summary)
+        fresh.report = {**summary, "samples": (fresh.report or {}).get("samples", [])}
+        fresh.rows_total = done
+        fresh.rows_checked = done
+        fresh.status = ImportStatus.READY
+        fresh.dry_run_at = timezone.now()
+        fresh.message = ""
+        fresh.worker = ""
+        fresh.heartbeat_at = None
+        fresh.save()
 
 
 # --- the real run ------------------------------------------------------------------------------

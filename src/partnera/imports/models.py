@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 class ImportStatus(models.TextChoices):
     MAPPING = "mapping", _("Needs column mapping")
+    DRY_QUEUED = "dry_queued", _("Dry run queued")
+    DRY_RUNNING = "dry_running", _("Dry run in progress")
     READY = "ready", _("Dry run done")
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
@@ -41,10 +43,16 @@ class ImportRun(models.Model):
     mapping = models.JSONField(_("mapping"), default=list)
     # {"key": "auto"|"eik"|…, "update": bool}
     options = models.JSONField(_("options"), default=dict)
-    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices,
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices,
                               default=ImportStatus.MAPPING, db_index=True)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    # The dry run's own progress (rows_done is the real run's: it resumes from it).
+    rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
+    # Which dry run the run is waiting for: every request for a dry run (and every change of the
+    # mapping or the options) counts it up; a dry-run job saves its report only while the number
+    # it was given is still the run's, so a job for an outdated configuration never lands.
+    dry_run_seq = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
@@ -58,7 +66,7 @@ class ImportRun(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
-    # The worker holding the run (a random token) and when it last finished a batch.
+    # The worker holding the run or its dry run (a random token) and when it last finished a batch.
     worker = models.CharField(max_length=40, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     job_id = models.CharField(max_length=64, blank=True)
@@ -78,10 +86,20 @@ class ImportRun(models.Model):
                 "skipped": self.skipped, "errors": self.errors}
 
     @property
+    def is_checking(self) -> bool:
+        """The dry run is queued or under way (its report is not there yet)."""
+        return self.status in (ImportStatus.DRY_QUEUED, ImportStatus.DRY_RUNNING)
+
+    @property
+    def progress_done(self) -> int:
+        """Rows done by what is going on: the dry run while it runs, else the import."""
+        return self.rows_checked if self.is_checking else self.rows_done
+
+    @property
     def percent(self) -> int:
         if not self.rows_total:
             return 100 if self.status == ImportStatus.DONE else 0
-        return min(100, self.rows_done * 100 // self.rows_total)
+        return min(100, self.progress_done * 100 // self.rows_total)
 
     @property
     def is_finished(self) -> bool:
@@ -89,8 +107,10 @@ class ImportRun(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        """Mapping and options can change (and the dry run be repeated) until the run starts."""
-        return self.status in (ImportStatus.MAPPING, ImportStatus.READY)
+        """Mapping and options can change (and the dry run be repeated) until the run starts,
+        also while a dry run is queued or running (that dry run is then superseded)."""
+        return self.status in (ImportStatus.MAPPING, ImportStatus.READY, ImportStatus.DRY_QUEUED,
+                               ImportStatus.DRY_RUNNING)
 
 
 class ImportBatch(models.Model):

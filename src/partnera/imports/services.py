@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -22,7 +23,7 @@ from partnera.core.models import AuditEntry
 from partnera.core.visibility import is_administrator
 from partnera.imports import engine
 from partnera.imports.mapping import auto_map, mapping_problems, saved_columns
-from partnera.imports.models import ImportMapping, ImportRun, ImportStatus
+from partnera.imports.models import ImportBatch, ImportMapping, ImportRun, ImportStatus
 from partnera.imports.readers import FileProblem, extension_of, max_bytes, read_table
 from partnera.imports.registry import ImportKind, ImportOptions, UndoResult, get_import_kind
 from partnera.imports.selectors import import_mapping_get
@@ -120,21 +121,70 @@ def import_create(*, actor, kind: str, filename: str, data: bytes, mapping_name:
         run.report = {**run.report, "mapping_problems": problems}
         run.save(update_fields=["report", "updated_at"])
     elif dry_run:
-        run = _dry_run(run)
+        inline = checks_at_once(run)
+        with transaction.atomic():
+            seq = _reconfigure(run, status=ImportStatus.DRY_QUEUED, queue=not inline)
+        if inline:
+            run = _dry_run_here(run, seq)
     return run
 
 
-def _dry_run(run: ImportRun, progress: engine.Progress | None = None) -> ImportRun:
-    samples = (run.report or {}).get("samples", [])
+# --- the dry run ----------------------------------------------------------------------------------
+
+def inline_dry_run_rows() -> int:
+    return int(getattr(settings, "PARTNERA_IMPORT_INLINE_DRY_RUN_ROWS", 5000))
+
+
+def checks_at_once(run: ImportRun) -> bool:
+    """Whether the web page and the API make this run's dry run in the request itself.
+
+    A small file is checked at once (a second or two): the report is there when the page opens,
+    with no progress bar flashing by and no reload, and it works even where no job worker runs.
+    A larger one always goes to a background job: a 200 000-row file takes longer than the web
+    server lets a request run, so the page shows the job's progress instead. The threshold is the
+    PARTNERA_IMPORT_INLINE_DRY_RUN_ROWS setting (0: always a job)."""
+    return run.rows_total <= inline_dry_run_rows()
+
+
+def _reconfigure(run: ImportRun, *, status: str, queue: bool, **changes: Any) -> int:
+    """Give the run its next dry-run number (with `changes` to its mapping or options): whatever
+    dry run was queued or running for it is superseded and its report will not be saved. The
+    earlier report goes; with `queue`, the dry-run job is queued once this transaction commits.
+    Call inside a transaction; returns the new number."""
+    locked = ImportRun.objects.select_for_update().filter(pk=run.pk).first()
+    if locked is None or not locked.is_editable:
+        raise Conflict(_("This import has already started; upload the file again to change it."))
+    values: dict[str, Any] = {
+        **changes, "status": status, "dry_run_seq": locked.dry_run_seq + 1, "rows_checked": 0,
+        "report": {"samples": (locked.report or {}).get("samples", [])}, "message": "",
+        "worker": "", "heartbeat_at": None, "created": 0, "updated": 0, "unchanged": 0,
+        "skipped": 0, "errors": 0, "warnings": 0, "updated_at": timezone.now(),
+    }
+    ImportRun.objects.filter(pk=run.pk).update(**values)
+    ImportBatch.objects.filter(run_id=run.pk, phase=ImportBatch.Phase.DRY).delete()
+    for name, value in values.items():
+        setattr(run, name, value)
+    seq = values["dry_run_seq"]
+    if queue:
+        transaction.on_commit(lambda: _enqueue_dry_run(run.pk, seq))
+    return seq
+
+
+def _enqueue_dry_run(run_id: int, seq: int) -> None:
+    from partnera.imports.tasks import check_import_task
+
+    result = check_import_task.enqueue(run_id, seq)
+    ImportRun.objects.filter(pk=run_id, dry_run_seq=seq).update(job_id=str(result.id)[:64])
+
+
+def _dry_run_here(run: ImportRun, seq: int, progress: engine.Progress | None = None
+                  ) -> ImportRun:
+    """Make the dry run in this process, claimed like the job's (a FileProblem is raised after
+    the run went back to the mapping step with the reason)."""
     try:
-        engine.dry_run(run, progress=progress)
-    except FileProblem as exc:
-        run.status = ImportStatus.MAPPING
-        run.message = exc.message
-        run.save(update_fields=["status", "message", "updated_at"])
-        raise
-    run.report = {**run.report, "samples": samples}
-    run.save(update_fields=["report", "updated_at"])
+        engine.execute_dry_run(run.pk, seq=seq, progress=progress)
+    finally:
+        run.refresh_from_db()
     return run
 
 
@@ -161,10 +211,12 @@ def _clean_mapping(run: ImportRun, mapping: Any) -> list[str]:
 
 
 def import_configure(*, actor, run: ImportRun, mapping: Any = None, options: dict | None = None,
-                     save_as: str = "", dry_run: bool = True,
+                     save_as: str = "", dry_run: bool = True, inline: bool | None = None,
                      progress: engine.Progress | None = None) -> ImportRun:
     """Change the column mapping and the options (and save the mapping under a name), then make
-    the dry run again."""
+    the dry run again: here for a small file, else queued as a job (`inline` decides instead).
+    A dry run still queued or running for the earlier configuration is superseded: its report
+    is never saved."""
     _require_owner(actor, run)
     if not run.is_editable:
         raise Conflict(_("This import has already started; upload the file again to change it."))
@@ -176,25 +228,29 @@ def import_configure(*, actor, run: ImportRun, mapping: Any = None, options: dic
         raise ValidationFailed(_("The column mapping is not complete."),
                                fields={"mapping": problems})
     opts = clean_options(kind, options, run.options)
+    inline = checks_at_once(run) if inline is None else inline
     with transaction.atomic():
         if save_as:
             import_mapping_save(actor=actor, kind=run.kind, name=save_as,
                                 columns=saved_columns(run.headers, new_mapping), options=opts)
-        run.mapping = new_mapping
-        run.options = opts
-        run.status = ImportStatus.MAPPING
-        run.report = {"samples": (run.report or {}).get("samples", [])}
-        run.save(update_fields=["mapping", "options", "report", "status", "updated_at"])
-    return _dry_run(run, progress) if dry_run else run
+        seq = _reconfigure(run, status=ImportStatus.DRY_QUEUED if dry_run else ImportStatus.MAPPING,
+                           queue=dry_run and not inline, mapping=new_mapping, options=opts)
+    return _dry_run_here(run, seq, progress) if dry_run and inline else run
 
 
-def import_dry_run(*, actor, run: ImportRun, progress: engine.Progress | None = None
-                   ) -> ImportRun:
+def import_dry_run(*, actor, run: ImportRun, inline: bool | None = None,
+                   progress: engine.Progress | None = None) -> ImportRun:
+    """Make the dry run (again): here for a small file or when `inline` (the command line), else
+    queued as a job. A dry run already queued or running is superseded — this is also how a dry
+    run whose worker went silent is taken over from the page."""
     _require_owner(actor, run)
     if not run.is_editable:
         raise Conflict(_("This import has already started."))
     _require_complete(actor, run)
-    return _dry_run(run, progress)
+    inline = checks_at_once(run) if inline is None else inline
+    with transaction.atomic():
+        seq = _reconfigure(run, status=ImportStatus.DRY_QUEUED, queue=not inline)
+    return _dry_run_here(run, seq, progress) if inline else run
 
 
 def _require_complete(actor, run: ImportRun) -> None:
@@ -209,12 +265,19 @@ def import_start(*, actor, run: ImportRun) -> ImportRun:
     """Queue the real run (a background job), once the dry run has been seen."""
     _require_owner(actor, run)
     kind_for(actor, run.kind)
-    if run.status == ImportStatus.MAPPING:
-        raise Conflict(_("Complete the column mapping and look at the dry run first."))
-    if run.status != ImportStatus.READY:
-        raise Conflict(_("This import has already started."))
+    _refuse_unless_ready(run.status)
     _queue(run, from_status=[ImportStatus.READY])
     return run
+
+
+def _refuse_unless_ready(status: str) -> None:
+    if status == ImportStatus.MAPPING:
+        raise Conflict(_("Complete the column mapping and look at the dry run first."))
+    if status in (ImportStatus.DRY_QUEUED, ImportStatus.DRY_RUNNING):
+        raise Conflict(_("The dry run is not finished yet. Wait for its report, then start the "
+                         "import."))
+    if status != ImportStatus.READY:
+        raise Conflict(_("This import has already started."))
 
 
 def import_resume(*, actor, run: ImportRun) -> ImportRun:
@@ -225,6 +288,12 @@ def import_resume(*, actor, run: ImportRun) -> ImportRun:
         run.heartbeat_at is None or run.heartbeat_at < timezone.now() - engine.STALE_AFTER)
     if run.status != ImportStatus.FAILED and not stale:
         raise Conflict(_("Only an import that stopped can be resumed."))
+    if not run.file:
+        # Removed after the retention period (imports.retention): nothing left to read.
+        raise Conflict(_("The uploaded file has been removed (files are kept for a limited time "
+                         "after an import stops), so this import can no longer be resumed. Upload "
+                         "the file again to import the rest: the rows already imported are "
+                         "recognised and not added twice."))
     _queue(run, from_status=[ImportStatus.FAILED, ImportStatus.RUNNING])
     return run
 
@@ -234,6 +303,10 @@ def _queue(run: ImportRun, *, from_status: list[str]) -> None:
         moved = ImportRun.objects.filter(pk=run.pk, status__in=from_status).update(
             status=ImportStatus.QUEUED, message="", worker="", updated_at=timezone.now())
         if not moved:
+            # Changed meanwhile (a new dry run asked for, or started by another request).
+            current = ImportRun.objects.filter(pk=run.pk).values_list("status", flat=True).first()
+            if ImportStatus.READY in from_status:
+                _refuse_unless_ready(current or "")
             raise Conflict(_("This import has already started."))
         run.status = ImportStatus.QUEUED
         run.message = ""
@@ -252,10 +325,15 @@ def import_run_now(*, actor, run: ImportRun, progress: engine.Progress | None = 
     """Run the import in this process (the command line), with the same engine as the job; a
     dry run first is not required here (the report shows the same problems)."""
     _require_owner(actor, run)
-    if run.status not in (ImportStatus.MAPPING, ImportStatus.READY, ImportStatus.FAILED):
+    startable = (ImportStatus.MAPPING, ImportStatus.READY, ImportStatus.FAILED)
+    if run.status in (ImportStatus.DRY_QUEUED, ImportStatus.DRY_RUNNING):
+        _refuse_unless_ready(run.status)
+    if run.status not in startable:
         raise Conflict(_("This import has already started."))
     _require_complete(actor, run)
-    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.QUEUED)
+    if not ImportRun.objects.filter(pk=run.pk, status__in=startable).update(
+            status=ImportStatus.QUEUED):
+        raise Conflict(_("This import has already started."))
     finished = engine.execute(run.pk, progress=progress)
     return finished or ImportRun.objects.get(pk=run.pk)
 

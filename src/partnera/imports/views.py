@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +16,7 @@ from partnera.core.pagination import keyset_page
 from partnera.core.visibility import is_administrator
 from partnera.core.web import add_errors_to_form, web_errors
 from partnera.imports import selectors, services
+from partnera.imports.engine import STALE_AFTER
 from partnera.imports.forms import MappingForm, UploadForm
 from partnera.imports.models import ImportRun, ImportStatus
 from partnera.imports.registry import ImportOptions, get_import_kind, import_kinds
@@ -108,11 +109,21 @@ def _run_context(request: HttpRequest, run: ImportRun, mapping_form: MappingForm
     context["may_undo"] = run.status in (ImportStatus.DONE, ImportStatus.FAILED) and (
         own or is_administrator(user)) and run.rows_done > 0
     context["may_resume"] = own and run.status == ImportStatus.FAILED
+    context["may_recheck"] = own and _dry_run_stalled(run)
     context["issues"] = [
         (number, column, context.get("labels", {}).get(field, ""), message, level)
         for number, column, field, message, level in (run.report or {}).get("issues", [])
     ]
     return context
+
+
+def _dry_run_stalled(run: ImportRun) -> bool:
+    """A dry run waiting or silent for so long that its worker is probably gone: the page offers
+    to check again (which takes it over)."""
+    if not run.is_checking:
+        return False
+    since = run.heartbeat_at if run.status == ImportStatus.DRY_RUNNING else run.updated_at
+    return since is None or since < timezone.now() - STALE_AFTER
 
 
 @login_required
@@ -178,6 +189,19 @@ def import_start(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @web_errors
+def import_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check again: a new dry run, taking over one that stalled."""
+    run = selectors.import_run_get(user=request.user, pk=pk)
+    try:
+        services.import_dry_run(actor=request.user, run=run)
+    except (ValidationFailed, Conflict) as exc:  # incomplete mapping, unreadable file, started
+        messages.error(request, exc.message)
+    return redirect(reverse("imports:import_detail", args=[run.pk]) + "#dry-run")
+
+
+@login_required
+@require_POST
+@web_errors
 def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
     return _set_going(request, pk, services.import_resume,
                       _("The import goes on from the batch where it stopped."))
@@ -187,11 +211,14 @@ def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @web_errors
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """The progress bar (polled by HTMX); once the run finished, the page reloads to the report."""
+    """The progress bar of the dry run or the import (polled by HTMX); once it finished, the page
+    reloads to the report."""
     run = selectors.import_run_get(user=request.user, pk=pk)
-    going = run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+    going = run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DRY_QUEUED,
+                           ImportStatus.DRY_RUNNING)
     response = render(request, "imports/partials/progress.html",
-                      {"run": run, "status": ImportStatus, "poll": going, "oob": True})
+                      {"run": run, "status": ImportStatus, "poll": going, "oob": True,
+                       "may_recheck": run.user_id == request.user.pk and _dry_run_stalled(run)})
     if not going:
         response["HX-Refresh"] = "true"
     return response

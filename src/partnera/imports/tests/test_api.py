@@ -151,7 +151,9 @@ def test_an_incomplete_mapping_is_refused_with_the_reasons(api_as, manager):
         "Columns “Партньор” and “Град” both go to “City”; choose one.",
         "Choose the column that holds “Company name”."]
     assert api.post(f"/imports/{run_id}/start").status_code == 409
-    assert ImportRun.objects.get().status == ImportStatus.MAPPING
+    assert_error(api.post(f"/imports/{run_id}/dry-run"), 400, "validation_error", {"mapping"})
+    assert (ImportRun.objects.get().status, ImportRun.objects.get().dry_run_seq) == (
+        ImportStatus.MAPPING, 0)
 
 
 def test_runs_are_private_to_their_owner_and_administrators(api_as, manager, other_manager,
@@ -163,6 +165,7 @@ def test_runs_are_private_to_their_owner_and_administrators(api_as, manager, oth
                  lambda: other.get(f"/imports/{run_id}/report"),
                  lambda: other.patch(f"/imports/{run_id}", {"update": True}),
                  lambda: other.post(f"/imports/{run_id}/start"),
+                 lambda: other.post(f"/imports/{run_id}/dry-run"),
                  lambda: other.post(f"/imports/{run_id}/undo")):
         assert_error(call(), 404, "not_found")
     assert other.get("/imports").json()["items"] == []
@@ -170,6 +173,8 @@ def test_runs_are_private_to_their_owner_and_administrators(api_as, manager, oth
     assert [r["id"] for r in admin.get("/imports").json()["items"]] == [run_id]
     assert admin.get(f"/imports/{run_id}").status_code == 200
     assert_error(admin.post(f"/imports/{run_id}/start"), 403, "permission_denied")
+    assert_error(admin.post(f"/imports/{run_id}/dry-run"), 403, "permission_denied")
+    assert ImportRun.objects.get().dry_run_seq == 0  # still at the mapping step, never checked
 
 
 def test_department_members_may_not_upload(api_as, make_user):

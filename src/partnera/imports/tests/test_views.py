@@ -197,13 +197,15 @@ def test_someone_elses_run_is_not_found_and_an_administrator_may_look_but_not_st
     other = logged_in(other_manager)
     for name in ("import_detail", "import_progress", "import_report"):
         assert other.get(reverse(f"imports:{name}", args=[run.pk])).status_code == 404
-    for name in ("import_start", "import_undo", "import_configure", "import_resume"):
+    for name in ("import_start", "import_undo", "import_configure", "import_resume",
+                 "import_dry_run"):
         assert other.post(reverse(f"imports:{name}", args=[run.pk])).status_code == 404
     admin = logged_in(admin_user)
     assert admin.get(reverse("imports:import_detail", args=[run.pk])).status_code == 200
     assert admin.post(reverse("imports:import_start", args=[run.pk])).status_code == 403
+    assert admin.post(reverse("imports:import_dry_run", args=[run.pk])).status_code == 403
     run.refresh_from_db()
-    assert run.status == ImportStatus.READY
+    assert (run.status, run.dry_run_seq) == (ImportStatus.READY, 1)
 
 
 def test_department_members_may_not_import(logged_in, make_user):

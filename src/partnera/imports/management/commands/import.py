@@ -88,7 +88,10 @@ class Command(BaseCommand):
                     actor=actor, run=run, mapping=_columns(run, options["column"]),
                     options=option_values, save_as=options["save_mapping"], dry_run=False)
             if options["dry_run"]:
-                run = services.import_dry_run(actor=actor, run=run, progress=progress)
+                # In this process whatever the file's size (the web page queues a job for a
+                # large one): the command waits for the report anyway, and shows its progress.
+                run = services.import_dry_run(actor=actor, run=run, inline=True,
+                                              progress=progress)
             else:
                 run = services.import_run_now(actor=actor, run=run, progress=progress)
         except FileProblem as exc:

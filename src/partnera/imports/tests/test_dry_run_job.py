@@ -63,16 +63,6 @@ def existing(manager):
     return CompanyFactory(owner=manager, legal_name="Фирма 1 ООД", eik=valid_eik(1), city="Варна")
 
 
-@pytest.fixture
-def logged_in(client):
-    def _login(user):
-        client.force_login(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return _login
-
-
 def upload(client, text: str = spreadsheet(), name: str = "firmi.csv"):
     file = SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
     return client.post(reverse("imports:import_new"), {"kind": "companies", "file": file})

@@ -26,16 +26,6 @@ E1, E2 = valid_eik(1), valid_eik(2)
 CSV = f"ЕИК;Партньор;Град\n{E1};Алфа ООД;София\n{E2};=cmd|' /C calc'!A0;Варна\n"
 
 
-@pytest.fixture
-def logged_in(client):
-    def _login(user):
-        client.force_login(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return _login
-
-
 def upload(client, text: str = CSV, *, name: str = "firmi.csv", kind: str = "companies",
            **extra):
     file = SimpleUploadedFile(name, text.encode("utf-8") if isinstance(text, str) else text,

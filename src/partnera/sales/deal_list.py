@@ -14,8 +14,8 @@ from django.db.models import Q, QuerySet
 
 from partnera.core.money import round_cents
 from partnera.core.pagination import Page, bounded_count, keyset_page
-from partnera.core.visibility import below_company_branches
 from partnera.sales.models import Deal, StageOutcome
+from partnera.sales.selectors import deal_visible_branches
 
 # sort key -> (field, descending). Keyset pages need a field that is never null.
 DEAL_SORTS = {
@@ -67,12 +67,6 @@ def contains_q(field_name: str, value: str) -> Q:
     a case-insensitive regex runs Python's re there and ~* on PostgreSQL)."""
     value = value.replace("\x00", "")
     return Q(**{f"{field_name}__iregex": re.escape(value)})
-
-
-def deal_visible_branches(user) -> list[Q] | None:
-    """The grants of the deal visibility rule, each walkable through its own index. They narrow
-    `deal_list`, which already keeps only deals of live companies (selectors.deal_visible_q)."""
-    return below_company_branches(user, record_type="sales.deal")
 
 
 def deal_filter(qs: QuerySet[Deal], f: DealFilters) -> QuerySet[Deal]:
